@@ -1,0 +1,56 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { XrollupError } from "../errors/base.ts";
+import { runDevnet } from "./devnet.ts";
+import { runVerify } from "./verify.ts";
+import { DEVNET_DEFAULTS } from "../devnet/config.ts";
+import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
+
+/** Parses a non-negative integer flag, with an error naming the flag. */
+function integer(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} expects a whole number, got "${value}".`);
+    return Number(value);
+  };
+}
+
+const program = new Command()
+  .name("xrollup")
+  .description("A local devnet for cross-rollup applications: one L1, N rollups and a shared sequencer")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+program
+  .command("devnet")
+  .description("start an L1, N rollups and the shared sequencer, each chain served over JSON-RPC")
+  .option("--rollups <n>", "number of rollups", integer("--rollups"), DEVNET_DEFAULTS.rollups)
+  .option("--host <host>", "interface to listen on", DEVNET_DEFAULTS.rpc.host)
+  .option("--port <port>", "L1 JSON-RPC port (0: any free port for every chain)", integer("--port"), DEVNET_DEFAULTS.rpc.port)
+  .option("--rollup-port <port>", "JSON-RPC port of the first rollup; rollup i listens on this + i", integer("--rollup-port"), DEVNET_DEFAULTS.rpc.rollupPort)
+  .option("--l1-chain-id <id>", "chain id of L1; rollups take the following ids", integer("--l1-chain-id"), DEVNET_DEFAULTS.l1ChainId)
+  .option("--slot-ms <ms>", "slot mode: produce a block on every rollup each MS milliseconds (default: instant mode)", integer("--slot-ms"))
+  .option("--batch-ms <ms>", "instant mode: post a batch to L1 every MS milliseconds when something happened", integer("--batch-ms"), DEVNET_DEFAULTS.batchMs)
+  .addOption(new Option("--policy <name>", "ordering policy").choices(Object.keys(ORDERING_POLICIES)).default(DEVNET_DEFAULTS.policy))
+  .option("--manifest <file>", "write a JSON manifest of the devnet once it is ready")
+  .option("--quiet", "print only the one-line ready message, not the banner")
+  .action(runDevnet);
+
+program
+  .command("verify")
+  .description("re-derive every rollup from the L1 inbox alone and check every committed state root")
+  .requiredOption("--l1 <url>", "L1 JSON-RPC URL")
+  .option("--inbox <address>", "SharedInbox address (default: where the devnet's sequencer deploys it)")
+  .option("--json", "print the result as JSON")
+  .action(runVerify);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help).
+    process.exitCode = error.exitCode;
+  } else {
+    const message = error instanceof XrollupError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+    console.error(`xrollup: ${message}`);
+    process.exitCode = 1;
+  }
+}

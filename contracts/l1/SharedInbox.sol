@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @notice A rollup's committed head: its last committed block and the state after it.
+struct RollupHead {
+    uint64 blockNumber;
+    bytes32 blockHash;
+    bytes32 stateRoot;
+}
+
+/// @notice One rollup's part of a batch: the blocks [fromBlock, toBlock] and where they lead.
+/// @dev toBlock == fromBlock - 1 means "no block for this rollup in this batch".
+struct RollupCommitment {
+    uint64 chainId;
+    uint64 fromBlock;
+    uint64 toBlock;
+    uint32 txCount;
+    bytes32 blockHash;
+    bytes32 stateRoot;
+}
+
+/// @notice What links a batch to the one before it.
+/// @dev globalSeqEnd is one past the last global sequence number; == globalSeqStart for no transaction.
+struct BatchHeader {
+    uint64 number;
+    bytes32 prevHash;
+    uint64 globalSeqStart;
+    uint64 globalSeqEnd;
+}
+
+/// @title SharedInbox
+/// @notice L1 inbox of a shared sequencer: one batch commits new heads for every registered rollup at once.
+///         The inbox guarantees that batches form a single hash chain (numbers without gap or repeat, each
+///         naming its predecessor's hash), that global sequence numbers are contiguous across batches and
+///         match the transaction counts, that every rollup's blocks are contiguous, and that only the
+///         sequencer can submit. It does NOT re-execute transactions: the block hashes and state roots are
+///         the sequencer's claims, checked off-chain by re-deriving the rollups from the batches' calldata
+///         (`xrollup verify`).
+contract SharedInbox {
+    /// @notice The only account allowed to submit batches.
+    address public immutable sequencer;
+
+    /// @notice Timestamp of the rollups' genesis blocks.
+    uint64 public immutable genesisTimestamp;
+
+    /// @notice Number of batches submitted so far (the number of the last batch).
+    uint64 public batchCount;
+
+    /// @notice Hash of the last batch; bytes32(0) before the first batch.
+    bytes32 public lastBatchHash;
+
+    /// @notice Global sequence number of the first transaction of the next batch.
+    uint64 public nextGlobalSeq;
+
+    /// @notice Hash of each submitted batch, by batch number.
+    mapping(uint64 => bytes32) public batchHashes;
+
+    /// @notice Registered chain ids, in registration order (the order of a batch's commitments).
+    uint64[] internal chainIds;
+
+    /// @notice Whether a chain id is registered.
+    mapping(uint64 => bool) internal registered;
+
+    /// @notice Current head of each registered rollup.
+    mapping(uint64 => RollupHead) internal heads;
+
+    /// @notice Emitted once per rollup at deployment.
+    /// @param chainId           Chain id of the rollup.
+    /// @param genesisBlockHash  Hash of the rollup's block 0.
+    /// @param genesisStateRoot  State root of the rollup's block 0.
+    event RollupRegistered(uint64 indexed chainId, bytes32 genesisBlockHash, bytes32 genesisStateRoot);
+
+    /// @notice Emitted when a batch moves a rollup's head forward.
+    /// @param chainId      Chain id of the rollup.
+    /// @param batchNumber  Number of the batch that committed the new head.
+    /// @param blockNumber  New head block number.
+    /// @param blockHash    New head block hash.
+    /// @param stateRoot    State root after the new head block.
+    event RollupHeadUpdated(
+        uint64 indexed chainId, uint64 indexed batchNumber, uint64 blockNumber, bytes32 blockHash, bytes32 stateRoot
+    );
+
+    /// @notice Emitted when a batch is accepted.
+    /// @param number            Batch number.
+    /// @param batchHash         Hash of the batch, see submitBatch.
+    /// @param globalSeqStart    First global sequence number in the batch.
+    /// @param globalSeqEnd      One past the last global sequence number in the batch.
+    /// @param transactionsHash  keccak256 of the compressed transaction payload.
+    event BatchSubmitted(
+        uint64 indexed number,
+        bytes32 indexed batchHash,
+        uint64 globalSeqStart,
+        uint64 globalSeqEnd,
+        bytes32 transactionsHash
+    );
+
+    /// @notice Thrown when the constructor's per-rollup arrays differ in length.
+    error LengthMismatch();
+
+    /// @notice Thrown when the constructor is given no rollup.
+    error NoRollups();
+
+    /// @notice Thrown when the constructor is given the same chain id twice.
+    error DuplicateRollup(uint64 chainId);
+
+    /// @notice Thrown when the constructor is given the zero address as sequencer.
+    error ZeroSequencer();
+
+    /// @notice Thrown when a chain id is not registered.
+    error UnknownRollup(uint64 chainId);
+
+    /// @notice Thrown when anyone but the sequencer submits a batch.
+    error NotSequencer(address caller);
+
+    /// @notice Thrown when a batch number is not the last batch number + 1.
+    error BatchOutOfOrder(uint64 expected, uint64 got);
+
+    /// @notice Thrown when a batch does not name the last batch's hash as its predecessor.
+    error PrevHashMismatch(bytes32 expected, bytes32 got);
+
+    /// @notice Thrown when a batch's first global sequence number does not follow the last batch's.
+    error GlobalSeqGap(uint64 expected, uint64 got);
+
+    /// @notice Thrown when a batch's global sequence range ends before it starts.
+    error InvalidGlobalSeqRange(uint64 start, uint64 end);
+
+    /// @notice Thrown when a batch does not carry one commitment per registered rollup.
+    error RollupCountMismatch(uint256 expected, uint256 got);
+
+    /// @notice Thrown when a batch's commitments are not in registration order.
+    error RollupOrderMismatch(uint256 index, uint64 expected, uint64 got);
+
+    /// @notice Thrown when a rollup's range does not start right after its head.
+    error BlockRangeGap(uint64 chainId, uint64 expectedFrom, uint64 got);
+
+    /// @notice Thrown when a rollup's range ends more than one block before it starts.
+    error InvalidBlockRange(uint64 chainId, uint64 fromBlock, uint64 toBlock);
+
+    /// @notice Thrown when a rollup's empty range carries transactions or a different head.
+    error EmptyRangeChangedHead(uint64 chainId);
+
+    /// @notice Thrown when the commitments' transaction counts do not add up to the global sequence range.
+    error TxCountMismatch(uint64 expected, uint64 got);
+
+    /// @notice Registers the rollups at their genesis blocks.
+    /// @param _sequencer           The only account allowed to submit batches.
+    /// @param _genesisTimestamp    Timestamp of the rollups' genesis blocks.
+    /// @param _chainIds            Chain ids of the rollups, in the order batches list them.
+    /// @param _genesisBlockHashes  Hash of each rollup's block 0.
+    /// @param _genesisStateRoots   State root of each rollup's block 0.
+    constructor(
+        address _sequencer,
+        uint64 _genesisTimestamp,
+        uint64[] memory _chainIds,
+        bytes32[] memory _genesisBlockHashes,
+        bytes32[] memory _genesisStateRoots
+    ) {
+        if (_sequencer == address(0)) revert ZeroSequencer();
+        if (_chainIds.length != _genesisBlockHashes.length) revert LengthMismatch();
+        if (_chainIds.length != _genesisStateRoots.length) revert LengthMismatch();
+        if (_chainIds.length == 0) revert NoRollups();
+
+        sequencer = _sequencer;
+        genesisTimestamp = _genesisTimestamp;
+        for (uint256 i = 0; i < _chainIds.length; i++) {
+            uint64 chainId = _chainIds[i];
+            if (registered[chainId]) revert DuplicateRollup(chainId);
+            registered[chainId] = true;
+            chainIds.push(chainId);
+            heads[chainId] = RollupHead(0, _genesisBlockHashes[i], _genesisStateRoots[i]);
+            emit RollupRegistered(chainId, _genesisBlockHashes[i], _genesisStateRoots[i]);
+        }
+    }
+
+    /// @notice Lists the registered chain ids in registration order.
+    /// @return chainIds_ The chain ids.
+    function rollupChainIds() external view returns (uint64[] memory chainIds_) {
+        chainIds_ = chainIds;
+    }
+
+    /// @notice Returns a rollup's last committed head.
+    /// @param _chainId Chain id of the rollup.
+    /// @return head_ The head.
+    function head(uint64 _chainId) external view returns (RollupHead memory head_) {
+        if (!registered[_chainId]) revert UnknownRollup(_chainId);
+        head_ = heads[_chainId];
+    }
+
+    /// @notice Commits the next batch: new heads for every rollup and the transactions that lead there.
+    /// @dev All checks run before any write; the commitments' chain ids are distinct, so checking one does
+    ///      not depend on another's new head.
+    /// @param _header        Links the batch to the previous one and gives its global sequence range.
+    /// @param _rollups       One commitment per registered rollup, in registration order.
+    /// @param _transactions  Compressed transaction payload. Only hashed here: it is in the calldata so that
+    ///                       anyone can re-derive every rollup from L1 calldata alone.
+    /// @return batchHash_ keccak256(abi.encode(_header, _rollups, keccak256(_transactions))).
+    function submitBatch(
+        BatchHeader calldata _header,
+        RollupCommitment[] calldata _rollups,
+        bytes calldata _transactions
+    ) external returns (bytes32 batchHash_) {
+        if (msg.sender != sequencer) revert NotSequencer(msg.sender);
+        if (_header.number != batchCount + 1) revert BatchOutOfOrder(batchCount + 1, _header.number);
+        if (_header.prevHash != lastBatchHash) revert PrevHashMismatch(lastBatchHash, _header.prevHash);
+        if (_header.globalSeqStart != nextGlobalSeq) revert GlobalSeqGap(nextGlobalSeq, _header.globalSeqStart);
+        if (_header.globalSeqEnd < _header.globalSeqStart) {
+            revert InvalidGlobalSeqRange(_header.globalSeqStart, _header.globalSeqEnd);
+        }
+        if (_rollups.length != chainIds.length) revert RollupCountMismatch(chainIds.length, _rollups.length);
+
+        uint64 txSum = 0;
+        for (uint256 i = 0; i < _rollups.length; i++) {
+            RollupCommitment calldata c = _rollups[i];
+            if (c.chainId != chainIds[i]) revert RollupOrderMismatch(i, chainIds[i], c.chainId);
+            RollupHead storage h = heads[c.chainId];
+            if (c.fromBlock != h.blockNumber + 1) revert BlockRangeGap(c.chainId, h.blockNumber + 1, c.fromBlock);
+            // fromBlock >= 1 here, so fromBlock - 1 cannot underflow (and toBlock + 1 could overflow).
+            if (c.toBlock < c.fromBlock - 1) revert InvalidBlockRange(c.chainId, c.fromBlock, c.toBlock);
+            bool empty = c.toBlock == h.blockNumber;
+            if (empty && (c.txCount != 0 || c.blockHash != h.blockHash || c.stateRoot != h.stateRoot)) {
+                revert EmptyRangeChangedHead(c.chainId);
+            }
+            txSum += c.txCount;
+        }
+        uint64 seqCount = _header.globalSeqEnd - _header.globalSeqStart;
+        if (txSum != seqCount) revert TxCountMismatch(seqCount, txSum);
+
+        for (uint256 i = 0; i < _rollups.length; i++) {
+            RollupCommitment calldata c = _rollups[i];
+            if (c.toBlock == heads[c.chainId].blockNumber) continue;
+            heads[c.chainId] = RollupHead(c.toBlock, c.blockHash, c.stateRoot);
+            emit RollupHeadUpdated(c.chainId, _header.number, c.toBlock, c.blockHash, c.stateRoot);
+        }
+        bytes32 transactionsHash = keccak256(_transactions);
+        batchHash_ = keccak256(abi.encode(_header, _rollups, transactionsHash));
+        batchHashes[_header.number] = batchHash_;
+        lastBatchHash = batchHash_;
+        batchCount = _header.number;
+        nextGlobalSeq = _header.globalSeqEnd;
+        emit BatchSubmitted(_header.number, batchHash_, _header.globalSeqStart, _header.globalSeqEnd, transactionsHash);
+    }
+}

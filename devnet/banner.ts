@@ -1,0 +1,30 @@
+import { formatEther } from "viem";
+import { DEV_ACCOUNT_BALANCE } from "../rollups/accounts.ts";
+import type { Devnet, DevnetChain } from "./devnet.ts";
+
+/** The banner `xrollup devnet` prints once ready: every chain and the accounts, as `hardhat node` does. */
+export function formatBanner(devnet: Devnet): string {
+  const { mode, policy } = devnet.config;
+  const modeText = mode.kind === "instant" ? `instant mode, a batch every ${mode.batchMs} ms` : `slot mode, ${mode.slotMs} ms slots`;
+  const row = (chain: DevnetChain) =>
+    `  ${chain.name.padEnd(12)} ${String(chain.chainId).padEnd(9)} ${chain.rpcUrl ?? "(in-process)"}`;
+  const lines = [
+    `xrollup devnet: L1 and ${devnet.rollups.length} rollup(s), shared sequencer in ${modeText}, policy ${policy}`,
+    "",
+    `  ${"Chain".padEnd(12)} ${"Chain id".padEnd(9)} JSON-RPC`,
+    row(devnet.l1),
+    ...devnet.rollups.map(row),
+    "",
+    `  SharedInbox (L1): ${devnet.l1.contracts.SharedInbox}`,
+    "",
+    `Accounts (${formatEther(DEV_ACCOUNT_BALANCE)} ETH each, on every chain)`,
+    "========",
+    ...devnet.accounts.flatMap((account, index) => [
+      `Account #${index}: ${account.address}`,
+      `Private Key: ${account.privateKey}`,
+      "",
+    ]),
+    "WARNING: These accounts, and their private keys, are publicly known. Never use them outside this devnet.",
+  ];
+  return lines.join("\n");
+}

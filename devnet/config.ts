@@ -1,0 +1,98 @@
+import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
+import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
+import type { SequencerMode } from "../sequencer/sequencer.ts";
+
+/** Where the devnet serves JSON-RPC: L1 on `port`, rollup i on `rollupPort + i`. */
+export interface RpcConfig {
+  host: string;
+  /** L1 port; 0 picks free ports for every chain. */
+  port: number;
+  /** Port of the first rollup. */
+  rollupPort: number;
+}
+
+/** Everything a devnet is made from, with defaults filled in. */
+export interface DevnetConfig {
+  /** Number of rollups. */
+  rollups: number;
+  /** Chain id of L1; rollups get the following ids. */
+  l1ChainId: number;
+  mode: SequencerMode;
+  /** Name of the ordering policy. */
+  policy: string;
+  /** `false` for an in-process devnet without sockets (tests, scripts). */
+  rpc: RpcConfig | false;
+}
+
+/** What a caller may set; everything else takes {@link DEVNET_DEFAULTS}. */
+export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc">> & {
+  /** Slot length in ms; set it for slot mode, leave it out for instant mode. */
+  slotMs?: number;
+  /** Instant mode: how often to post a batch when something happened. */
+  batchMs?: number;
+  rpc?: Partial<RpcConfig> | boolean;
+};
+
+/** The defaults, in one place: `xrollup devnet` flags and the library share them. */
+export const DEVNET_DEFAULTS = {
+  rollups: 2,
+  l1ChainId: 900,
+  batchMs: 1000,
+  policy: "fcfs",
+  rpc: { host: "127.0.0.1", port: 8545, rollupPort: 9545 },
+} as const;
+
+/** Most rollups one devnet runs. */
+export const MAX_ROLLUPS = 64;
+
+/** Thrown for a devnet option out of range; names the option. */
+export class InvalidDevnetConfigError extends XrollupError {
+  override name = "InvalidDevnetConfigError";
+  constructor({ option, reason }: { option: string; reason: string }) {
+    super(`Invalid ${option}: ${reason}.`, { code: JSON_RPC_ERROR_CODES.invalidParams });
+  }
+}
+
+/**
+ * Resolves user options against the defaults and checks them.
+ *
+ * @throws {InvalidDevnetConfigError} naming the first bad option.
+ */
+export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
+  const rollups = user.rollups ?? DEVNET_DEFAULTS.rollups;
+  checkInteger("rollups", rollups, 1, MAX_ROLLUPS);
+  const l1ChainId = user.l1ChainId ?? DEVNET_DEFAULTS.l1ChainId;
+  checkInteger("l1ChainId", l1ChainId, 1, 2 ** 53 - 1 - MAX_ROLLUPS);
+  const policy = user.policy ?? DEVNET_DEFAULTS.policy;
+  if (ORDERING_POLICIES[policy] === undefined) {
+    throw new InvalidDevnetConfigError({
+      option: "policy",
+      reason: `"${policy}" is not one of ${Object.keys(ORDERING_POLICIES).join(", ")}`,
+    });
+  }
+  let mode: SequencerMode;
+  if (user.slotMs !== undefined) {
+    checkInteger("slotMs", user.slotMs, 1, 3_600_000);
+    mode = { kind: "slots", slotMs: user.slotMs };
+  } else {
+    const batchMs = user.batchMs ?? DEVNET_DEFAULTS.batchMs;
+    checkInteger("batchMs", batchMs, 1, 3_600_000);
+    mode = { kind: "instant", batchMs };
+  }
+  return { rollups, l1ChainId, policy, mode, rpc: resolveRpc(user.rpc, rollups) };
+}
+
+function resolveRpc(rpc: DevnetUserConfig["rpc"], rollups: number): RpcConfig | false {
+  if (rpc === undefined || rpc === false) return false;
+  const resolved = { ...DEVNET_DEFAULTS.rpc, ...(rpc === true ? {} : rpc) };
+  checkInteger("port", resolved.port, 0, 65535);
+  checkInteger("rollupPort", resolved.rollupPort, 0, 65535 - rollups);
+  if (resolved.host.length === 0) throw new InvalidDevnetConfigError({ option: "host", reason: "must not be empty" });
+  return resolved;
+}
+
+function checkInteger(option: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidDevnetConfigError({ option, reason: `expected an integer from ${min} to ${max}, got ${value}` });
+  }
+}

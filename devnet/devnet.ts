@@ -1,0 +1,193 @@
+import {
+  type Address,
+  type Chain as ViemChain,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  type EIP1193Provider,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type DevAccount, defaultSequencerAccount, devAccounts } from "../rollups/accounts.ts";
+import { type Chain, type ChainSpec, createChain } from "../rollups/chain.ts";
+import { DevSigner } from "../rollups/dev-signer.ts";
+import { createRollupHandler } from "../rollups/rollup-rpc.ts";
+import { type JsonRpcHandler, type RpcServer, startRpcServer } from "../rollups/rpc-server.ts";
+import type { InboxState } from "../sequencer/batch/builder.ts";
+import { BatchPoster, deployInbox } from "../sequencer/inbox.ts";
+import { resolvePolicy } from "../sequencer/policies/index.ts";
+import { type SequencerParameters, SharedSequencer } from "../sequencer/sequencer.ts";
+import { type DevnetConfig, type DevnetUserConfig, resolveDevnetConfig } from "./config.ts";
+import type { Manifest } from "./manifest.ts";
+
+/** One chain of a running devnet, with clients ready to use. */
+export interface DevnetChain {
+  name: string;
+  chainId: number;
+  /** The HTTP endpoint, when the devnet serves RPC. */
+  rpcUrl: string | undefined;
+  /** EIP-1193 provider; on a rollup, writes go through the shared sequencer, as over HTTP. */
+  provider: EIP1193Provider;
+  /** viem chain definition. */
+  chain: ViemChain;
+  publicClient: PublicClient<Transport, ViemChain>;
+  /** Wallet client whose `eth_sendTransaction` signs with the development accounts. */
+  walletClient: WalletClient<Transport, ViemChain>;
+  /** Contracts the devnet deployed on this chain, by name. */
+  contracts: Record<string, Address>;
+}
+
+/** A running devnet: one L1, N rollups and the shared sequencer. */
+export interface Devnet {
+  config: DevnetConfig;
+  l1: DevnetChain;
+  rollups: DevnetChain[];
+  accounts: readonly DevAccount[];
+  sequencer: SharedSequencer;
+  /** The manifest tools read (`--manifest`). */
+  manifest(): Manifest;
+  /** Stops the sequencer (posting the last batch), the RPC servers and the chains. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startDevnet} beyond the devnet's config. */
+export interface StartDevnetHooks {
+  /** Errors of background work (slot production, batch posting). Default: printed to stderr. */
+  onError?: (error: unknown) => void;
+  onBatch?: SequencerParameters["onBatch"];
+}
+
+/**
+ * Starts a devnet in this process.
+ *
+ * @example
+ * ```ts
+ * const devnet = await startDevnet({ rollups: 2 });
+ * const [a, b] = devnet.rollups;
+ * const hash = await a.walletClient.sendTransaction({ account: devnet.accounts[0].address, to, value: 1n });
+ * await devnet.stop();
+ * ```
+ */
+export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevnetHooks = {}): Promise<Devnet> {
+  const config = resolveDevnetConfig(user);
+  const genesisTimestamp = Math.floor(Date.now() / 1000);
+  const specs: ChainSpec[] = [
+    { name: "L1", chainId: config.l1ChainId, kind: "l1", genesisTimestamp },
+    ...Array.from({ length: config.rollups }, (_, index): ChainSpec => {
+      const chainId = config.l1ChainId + 1 + index;
+      return { name: `rollup-${chainId}`, chainId, kind: "rollup", genesisTimestamp };
+    }),
+  ];
+  const chains = await Promise.all(specs.map((spec) => createChain(spec)));
+  const [l1Chain, ...rollupChains] = chains as [Chain, ...Chain[]];
+  const servers: RpcServer[] = [];
+  let sequencer: SharedSequencer | undefined;
+  const stop = async () => {
+    const results = await Promise.allSettled([sequencer?.stop()]);
+    results.push(...(await Promise.allSettled(servers.map((server) => server.close()))));
+    results.push(...(await Promise.allSettled(chains.map((chain) => chain.close()))));
+    const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
+    if (errors.length > 0) throw new AggregateError(errors, "The devnet did not stop cleanly");
+  };
+  try {
+    const sequencerAccount = privateKeyToAccount(defaultSequencerAccount().privateKey);
+    const l1Provider = l1Chain.provider as unknown as EIP1193Provider;
+    await l1Chain.provider.request({
+      method: "hardhat_setBalance",
+      params: [sequencerAccount.address, "0x21e19e0c9bab2400000"],
+    });
+    const genesisHeads = await Promise.all(rollupChains.map(readGenesisHead));
+    const inboxAddress = await deployInbox(l1Provider, sequencerAccount, { genesisTimestamp, rollups: genesisHeads });
+    const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
+    sequencer = new SharedSequencer({
+      rollups: rollupChains,
+      poster: new BatchPoster(l1Provider, sequencerAccount, inboxAddress),
+      inbox,
+      policy: resolvePolicy(config.policy),
+      mode: config.mode,
+      genesisTimestamp,
+      onError: hooks.onError ?? ((error) => console.error(error instanceof Error ? error.message : error)),
+      ...(hooks.onBatch === undefined ? {} : { onBatch: hooks.onBatch }),
+    });
+    sequencer.start();
+    const signer = new DevSigner(devAccounts());
+    const handlers: JsonRpcHandler[] = [
+      ({ method, params }) => l1Chain.provider.request({ method, params }),
+      ...rollupChains.map((chain) => createRollupHandler({ chain, sequencer: sequencer!, signer })),
+    ];
+    const urls: (string | undefined)[] = [];
+    if (config.rpc !== false) {
+      const { host, port, rollupPort } = config.rpc;
+      for (const [index, chain] of chains.entries()) {
+        const chainPort = port === 0 ? 0 : index === 0 ? port : rollupPort + index - 1;
+        servers.push(await startRpcServer({ host, port: chainPort, handle: handlers[index]!, name: chain.spec.name }));
+        urls.push(servers.at(-1)!.url);
+      }
+    }
+    const devnetChains = chains.map((chain, index) =>
+      devnetChain(chain.spec, handlers[index]!, urls[index], index === 0 ? { SharedInbox: inboxAddress } : {}),
+    );
+    const [l1, ...rollups] = devnetChains as [DevnetChain, ...DevnetChain[]];
+    const accounts = devAccounts();
+    return {
+      config,
+      l1,
+      rollups,
+      accounts,
+      sequencer,
+      manifest: () => ({
+        l1: manifestChain(l1),
+        rollups: rollups.map(manifestChain),
+        accounts: accounts.map(({ address, privateKey }) => ({ address, privateKey })),
+      }),
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function readGenesisHead(chain: Chain) {
+  const genesis = (await chain.provider.request({ method: "eth_getBlockByNumber", params: ["0x0", false] })) as {
+    hash: `0x${string}`;
+    stateRoot: `0x${string}`;
+  };
+  return { chainId: chain.spec.chainId, head: { blockNumber: 0, blockHash: genesis.hash, stateRoot: genesis.stateRoot } };
+}
+
+function devnetChain(
+  spec: ChainSpec,
+  handle: JsonRpcHandler,
+  rpcUrl: string | undefined,
+  contracts: Record<string, Address>,
+): DevnetChain {
+  const provider = {
+    request: ({ method, params }: { method: string; params?: unknown }) =>
+      handle({ method, params: Array.isArray(params) ? params : [] }),
+  } as EIP1193Provider;
+  const chain = defineChain({
+    id: spec.chainId,
+    name: spec.name,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: rpcUrl === undefined ? [] : [rpcUrl] } },
+  });
+  const transport = custom(provider);
+  return {
+    name: spec.name,
+    chainId: spec.chainId,
+    rpcUrl,
+    provider,
+    chain,
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 50 }),
+    walletClient: createWalletClient({ chain, transport, pollingInterval: 50 }),
+    contracts,
+  };
+}
+
+function manifestChain(chain: DevnetChain) {
+  return { name: chain.name, chainId: chain.chainId, rpcUrl: chain.rpcUrl ?? null, contracts: chain.contracts };
+}

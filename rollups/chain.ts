@@ -1,0 +1,80 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { EthereumProvider } from "hardhat/types/providers";
+import hardhatConfig from "../hardhat.config.ts";
+import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "./accounts.ts";
+
+/** The repository root, where Hardhat finds the compiled artifacts. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Gas limit of every rollup block. Fixed, because the sequencer fills blocks
+ * up to it and derivation must rebuild the very same blocks.
+ */
+export const ROLLUP_BLOCK_GAS_LIMIT = 30_000_000n;
+
+/** What a chain is: the facts its genesis follows from. */
+export interface ChainSpec {
+  /** Human-readable name, e.g. `"L1"` or `"rollup-901"`. */
+  name: string;
+  chainId: number;
+  /** `l1` is a plain automining chain; `rollup` is an OP-stack chain mined only by the shared sequencer. */
+  kind: "l1" | "rollup";
+  /** Unix timestamp (seconds) of the genesis block. */
+  genesisTimestamp: number;
+}
+
+/** An in-process simulated chain (Hardhat 3 / EDR) and its raw EIP-1193 provider. */
+export interface Chain {
+  readonly spec: ChainSpec;
+  /** The chain itself, without the sequencer in front of it. */
+  readonly provider: EthereumProvider;
+  close(): Promise<void>;
+}
+
+const NETWORK_TEMPLATES = {
+  l1: { type: "edr-simulated", chainType: "l1" },
+  rollup: { type: "edr-simulated", chainType: "op" },
+} as const;
+
+let runtime: Promise<HardhatRuntimeEnvironment> | undefined;
+
+/** The one Hardhat runtime of this process, created on first use from the project's config. */
+export function hardhatRuntime(): Promise<HardhatRuntimeEnvironment> {
+  runtime ??= createHardhatRuntimeEnvironment(
+    {
+      ...hardhatConfig,
+      networks: { xrollupL1: NETWORK_TEMPLATES.l1, xrollupRollup: NETWORK_TEMPLATES.rollup },
+    },
+    {},
+    PROJECT_ROOT,
+  );
+  return runtime;
+}
+
+/**
+ * Starts a fresh in-process chain. Two chains created from equal specs have
+ * equal genesis blocks, and equal blocks after the same transactions at the
+ * same timestamps: derivation depends on it.
+ */
+export async function createChain(spec: ChainSpec): Promise<Chain> {
+  const hre = await hardhatRuntime();
+  const isRollup = spec.kind === "rollup";
+  const connection = await hre.network.create({
+    network: isRollup ? "xrollupRollup" : "xrollupL1",
+    chainType: NETWORK_TEMPLATES[spec.kind].chainType,
+    override: {
+      chainId: spec.chainId,
+      initialDate: new Date(spec.genesisTimestamp * 1000),
+      accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE },
+      // Rollup blocks are produced only by the sequencer, in its order, at
+      // the timestamps it commits to L1.
+      mining: isRollup ? { auto: false, interval: 0, mempool: { order: "fifo" } } : { auto: true, interval: 0 },
+      allowBlocksWithSameTimestamp: isRollup,
+      blockGasLimit: isRollup ? ROLLUP_BLOCK_GAS_LIMIT : 60_000_000n,
+    },
+  });
+  return { spec, provider: connection.provider, close: () => connection.close() };
+}

@@ -1,0 +1,126 @@
+import type { Address, Hex } from "viem";
+import { isHash } from "viem";
+import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
+import type { SharedSequencer } from "../sequencer/sequencer.ts";
+import type { Chain } from "./chain.ts";
+import type { DevSigner } from "./dev-signer.ts";
+import type { JsonRpcHandler } from "./rpc-server.ts";
+
+/**
+ * Methods a rollup endpoint answers straight from its chain: they read state
+ * or sign with a development key, and change nothing.
+ */
+const CHAIN_READ_METHODS = new Set([
+  "eth_accounts",
+  "eth_blockNumber",
+  "eth_call",
+  "eth_chainId",
+  "eth_coinbase",
+  "eth_createAccessList",
+  "eth_estimateGas",
+  "eth_feeHistory",
+  "eth_gasPrice",
+  "eth_getBalance",
+  "eth_getBlockByHash",
+  "eth_getBlockByNumber",
+  "eth_getBlockReceipts",
+  "eth_getBlockTransactionCountByHash",
+  "eth_getBlockTransactionCountByNumber",
+  "eth_getCode",
+  "eth_getFilterChanges",
+  "eth_getFilterLogs",
+  "eth_getLogs",
+  "eth_getProof",
+  "eth_getStorageAt",
+  "eth_getTransactionByBlockHashAndIndex",
+  "eth_getTransactionByBlockNumberAndIndex",
+  "eth_getTransactionByHash",
+  "eth_getTransactionReceipt",
+  "eth_getUncleByBlockHashAndIndex",
+  "eth_getUncleByBlockNumberAndIndex",
+  "eth_getUncleCountByBlockHash",
+  "eth_getUncleCountByBlockNumber",
+  "eth_maxPriorityFeePerGas",
+  "eth_mining",
+  "eth_newBlockFilter",
+  "eth_newFilter",
+  "eth_newPendingTransactionFilter",
+  "eth_protocolVersion",
+  "eth_sign",
+  "eth_signTypedData_v4",
+  "eth_syncing",
+  "eth_uninstallFilter",
+  "net_listening",
+  "net_peerCount",
+  "net_version",
+  "personal_sign",
+  "web3_clientVersion",
+  "web3_sha3",
+  "debug_traceCall",
+  "debug_traceTransaction",
+  "hardhat_metadata",
+]);
+
+/** Thrown for a method a rollup endpoint does not serve. */
+export class MethodNotFoundError extends XrollupError {
+  override name = "MethodNotFoundError";
+  constructor({ method, chainId }: { method: string; chainId: number }) {
+    const controlsChain = /^(evm_|hardhat_|anvil_|debug_setHead|miner_)/.test(method);
+    super(
+      controlsChain
+        ? `Method ${method} is not available on rollup ${chainId}: its blocks are produced only by the shared sequencer.`
+        : `Method ${method} does not exist on rollup ${chainId}.`,
+      {
+        details: controlsChain ? ["Chain-control methods work on the L1 endpoint; rollup state changes only through transactions."] : [],
+        code: JSON_RPC_ERROR_CODES.methodNotFound,
+      },
+    );
+  }
+}
+
+/** Thrown when a method's parameters are malformed. */
+export class InvalidParamsError extends XrollupError {
+  override name = "InvalidParamsError";
+  constructor({ method, reason }: { method: string; reason: string }) {
+    super(`Invalid params for ${method}: ${reason}.`, { code: JSON_RPC_ERROR_CODES.invalidParams });
+  }
+}
+
+/** What a rollup endpoint is wired to. */
+export interface RollupHandlerParameters {
+  chain: Chain;
+  sequencer: SharedSequencer;
+  signer: DevSigner;
+}
+
+/**
+ * The JSON-RPC methods of one rollup: reads go to its chain, writes go
+ * through the shared sequencer, and `xr_*` methods answer from the sequencer.
+ */
+export function createRollupHandler({ chain, sequencer, signer }: RollupHandlerParameters): JsonRpcHandler {
+  const { chainId } = chain.spec;
+  const pendingNonce = (address: Address) => sequencer.pendingNonce(chainId, address);
+  return async ({ method, params }) => {
+    switch (method) {
+      case "eth_sendRawTransaction":
+        return sequencer.submitRawTransaction(chainId, params[0]);
+      case "eth_sendTransaction":
+        return signer.signAndSubmit(chain, params[0], pendingNonce, (raw) => sequencer.submitRawTransaction(chainId, raw));
+      case "eth_getTransactionCount":
+        if (params[1] === "pending" && typeof params[0] === "string") {
+          return `0x${(await pendingNonce(params[0] as Address)).toString(16)}`;
+        }
+        return chain.provider.request({ method, params });
+      case "xr_getTransactionStatus": {
+        const [hash] = params;
+        if (typeof hash !== "string" || !isHash(hash)) {
+          throw new InvalidParamsError({ method, reason: "expected a 32-byte transaction hash" });
+        }
+        return sequencer.transactionStatus(hash as Hex);
+      }
+      default:
+        if (!CHAIN_READ_METHODS.has(method)) throw new MethodNotFoundError({ method, chainId });
+        return chain.provider.request({ method, params });
+    }
+  };
+}

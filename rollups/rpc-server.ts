@@ -1,0 +1,398 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { JSON_RPC_ERROR_CODES, XrollupError, toJsonRpcError } from "../errors/base.ts";
+
+/** One JSON-RPC request as received. */
+export interface JsonRpcRequest {
+  jsonrpc: "2.0";
+  /** Absent for a notification, which gets no response. */
+  id?: string | number | null;
+  method: string;
+  params?: unknown[] | Record<string, unknown>;
+}
+
+/**
+ * Handles one request; returns the result or throws (the error is mapped
+ * with `toJsonRpcError`). The result should be JSON-ready; a `bigint` in it
+ * is sent as a 0x-hex quantity.
+ */
+export type JsonRpcHandler = (request: { method: string; params: unknown[] }) => Promise<unknown>;
+
+/** Options of {@link startRpcServer}. */
+export interface RpcServerParameters {
+  /** Interface to bind, e.g. `127.0.0.1`, `0.0.0.0` or `::1`. */
+  host: string;
+  /** Port to bind; `0` picks a free one (read it back from {@link RpcServer.port}). */
+  port: number;
+  /** Serves every request that reaches the endpoint. */
+  handle: JsonRpcHandler;
+  /** Largest request body accepted, in bytes. Default: 10 MiB. */
+  maxBodyBytes?: number;
+  /** What this endpoint serves, e.g. `"rollup 901"`: shown by the health check and in error messages. */
+  name?: string;
+}
+
+/** A running JSON-RPC endpoint, as returned by {@link startRpcServer}. */
+export interface RpcServer {
+  /** `http://host:port`, with IPv6 hosts in brackets. */
+  readonly url: string;
+  readonly host: string;
+  /** The bound port: the real one when `0` was asked for. */
+  readonly port: number;
+  /** Stops listening and drops open connections. Idempotent: later calls return the same promise. */
+  close(): Promise<void>;
+}
+
+/** Thrown by {@link startRpcServer} when another process already listens on the port. */
+export class PortInUseError extends XrollupError {
+  override name = "PortInUseError";
+  /** The port that was asked for. */
+  readonly port: number;
+  /** The interface that was asked for. */
+  readonly host: string;
+
+  constructor({ port, host, name, cause }: { port: number; host: string; name?: string | undefined; cause?: unknown }) {
+    super(
+      `Port ${port} on ${host} is already in use${nameSuffix(name)}. Stop the other process or choose another port.`,
+      { cause },
+    );
+    this.port = port;
+    this.host = host;
+  }
+}
+
+const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_NAME = "xrollup";
+const ALLOWED_METHODS = "POST, GET, OPTIONS";
+const ALLOWED_HEADERS = "Content-Type, Authorization";
+// Browsers cap this anyway (Chrome at 2 hours); a day avoids a preflight per call elsewhere.
+const PREFLIGHT_MAX_AGE_SECONDS = "86400";
+
+type JsonRpcId = string | number | null;
+
+/** What the request listener needs, computed once per server rather than per request. */
+interface ServeContext {
+  handle: JsonRpcHandler;
+  maxBodyBytes: number;
+  healthBody: string;
+  tooLargeBody: string;
+}
+
+/**
+ * Starts a JSON-RPC 2.0 over HTTP endpoint, as `hardhat node` or anvil serve
+ * theirs: single and batch requests, notifications, CORS for browser wallets
+ * and dapps, and a `GET` health check. Batch entries are served one after
+ * the other, in order, because transactions submitted in one batch must
+ * reach the chain in that order.
+ *
+ * @returns The running server, once it is bound.
+ * @throws {PortInUseError} When the port is taken.
+ *
+ * @example
+ * ```ts
+ * const server = await startRpcServer({
+ *   host: "127.0.0.1",
+ *   port: 0,
+ *   name: "rollup 901",
+ *   handle: async ({ method }) => {
+ *     if (method === "eth_chainId") return "0x385";
+ *     throw new XrollupError(`Method ${method} is not supported.`, { code: -32601 });
+ *   },
+ * });
+ * const response = await fetch(server.url, {
+ *   method: "POST",
+ *   headers: { "Content-Type": "application/json" },
+ *   body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId" }),
+ * });
+ * console.log(await response.json()); // { jsonrpc: "2.0", id: 1, result: "0x385" }
+ * await server.close();
+ * ```
+ */
+export async function startRpcServer(parameters: RpcServerParameters): Promise<RpcServer> {
+  const { host, port, handle, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, name } = parameters;
+  const context: ServeContext = {
+    handle,
+    maxBodyBytes,
+    healthBody: JSON.stringify({ name: name ?? DEFAULT_NAME, status: "ok" }),
+    tooLargeBody: errorResponse(
+      null,
+      protocolError(
+        JSON_RPC_ERROR_CODES.invalidRequest,
+        `Request body exceeds the limit of ${maxBodyBytes} bytes.`,
+      ),
+    ),
+  };
+  // HTTP keep-alive is on by default in node:http; clients that pool
+  // connections (viem, ethers, undici) reuse them.
+  const server = createServer((request, response) => serve(request, response, context));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off("listening", onListening);
+      reject(
+        error.code === "EADDRINUSE"
+          ? new PortInUseError({ port, host, name, cause: error })
+          : new XrollupError(`Could not listen on ${host}:${port}${nameSuffix(name)}.`, {
+              details: [error.message],
+              cause: error,
+            }),
+      );
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+
+  const boundPort = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    // The host as given, not the resolved address: `localhost` stays `localhost`.
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`,
+    host,
+    port: boundPort,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        // close() only stops accepting; keep-alive connections would hold it open for seconds.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function nameSuffix(name: string | undefined): string {
+  return name === undefined ? "" : ` (${name})`;
+}
+
+function serve(request: IncomingMessage, response: ServerResponse, context: ServeContext): void {
+  switch (request.method) {
+    case "POST":
+      readBody(request, response, context);
+      return;
+    case "OPTIONS":
+      response.writeHead(204, {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": ALLOWED_METHODS,
+        "Access-Control-Allow-Headers": request.headers["access-control-request-headers"] ?? ALLOWED_HEADERS,
+        "Access-Control-Max-Age": PREFLIGHT_MAX_AGE_SECONDS,
+      });
+      response.end();
+      return;
+    case "GET":
+      sendJson(response, 200, context.healthBody);
+      return;
+    default:
+      sendJson(
+        response,
+        405,
+        errorResponse(
+          null,
+          protocolError(
+            JSON_RPC_ERROR_CODES.invalidRequest,
+            `HTTP method ${request.method ?? "(none)"} is not supported: send JSON-RPC requests with POST.`,
+          ),
+        ),
+        { Allow: ALLOWED_METHODS },
+      );
+  }
+}
+
+function readBody(request: IncomingMessage, response: ServerResponse, context: ServeContext): void {
+  const { maxBodyBytes } = context;
+  const declaredLength = request.headers["content-length"];
+  if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) {
+    rejectTooLarge(request, response, context);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const onData = (chunk: Buffer): void => {
+    length += chunk.length;
+    if (length > maxBodyBytes) {
+      // Chunked bodies give no length up front: give up as soon as the limit is crossed.
+      request.off("data", onData);
+      request.off("end", onEnd);
+      rejectTooLarge(request, response, context);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  const onEnd = (): void => {
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+    void answer(body, response, context.handle);
+  };
+  request.on("data", onData);
+  request.on("end", onEnd);
+}
+
+function rejectTooLarge(request: IncomingMessage, response: ServerResponse, context: ServeContext): void {
+  // Stop reading and close the connection after the answer rather than
+  // draining a body we already refused.
+  request.pause();
+  sendJson(response, 413, context.tooLargeBody, { Connection: "close" });
+}
+
+async function answer(body: Buffer, response: ServerResponse, handle: JsonRpcHandler): Promise<void> {
+  let reply: string | undefined;
+  try {
+    reply = await replyTo(body, handle);
+  } catch {
+    // Only a bug gets here (handler errors are answered): it must cost this
+    // request, not the whole devnet through an unhandled rejection.
+    response.destroy();
+    return;
+  }
+  if (reply === undefined) sendNoContent(response);
+  else sendJson(response, 200, reply);
+}
+
+/** Serves a request body; returns the serialised answer, or `undefined` when only notifications came. */
+async function replyTo(body: Buffer, handle: JsonRpcHandler): Promise<string | undefined> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return errorResponse(
+      null,
+      protocolError(JSON_RPC_ERROR_CODES.parseError, `Request body is not valid JSON: ${message}`, error),
+    );
+  }
+
+  if (!Array.isArray(payload)) return serveOne(payload, handle);
+  if (payload.length === 0) {
+    return errorResponse(null, protocolError(JSON_RPC_ERROR_CODES.invalidRequest, "Batch request is empty."));
+  }
+  const parts: string[] = [];
+  for (const entry of payload) {
+    const part = await serveOne(entry, handle);
+    if (part !== undefined) parts.push(part);
+  }
+  return parts.length === 0 ? undefined : `[${parts.join(",")}]`;
+}
+
+/** Serves one request object; returns its serialised response, or `undefined` for a notification. */
+async function serveOne(entry: unknown, handle: JsonRpcHandler): Promise<string | undefined> {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    return invalidRequest(null, `Request must be a JSON object, got ${describeJson(entry)}.`);
+  }
+  const { jsonrpc, id, method, params } = entry as Record<string, unknown>;
+  if (id !== undefined && id !== null && typeof id !== "string" && typeof id !== "number") {
+    return invalidRequest(null, `Request "id" must be a string, a number or null, got ${describeJson(id)}.`);
+  }
+  // An invalid request is answered even without an id, with id null, as
+  // JSON-RPC 2.0 asks: it cannot be told apart from a broken request.
+  const requestId: JsonRpcId = id ?? null;
+  if (jsonrpc !== "2.0") {
+    return invalidRequest(requestId, `Request must have "jsonrpc": "2.0", got ${describeJson(jsonrpc)}.`);
+  }
+  if (typeof method !== "string") {
+    return invalidRequest(requestId, `Request must have a "method" string, got ${describeJson(method)}.`);
+  }
+  if (params !== undefined && (typeof params !== "object" || params === null)) {
+    return invalidRequest(requestId, `Request "params" must be an array or an object, got ${describeJson(params)}.`);
+  }
+
+  const isNotification = id === undefined;
+  if (params !== undefined && !Array.isArray(params)) {
+    if (isNotification) return undefined;
+    return errorResponse(
+      requestId,
+      protocolError(
+        JSON_RPC_ERROR_CODES.invalidParams,
+        `Request "params" must be an array: Ethereum methods take positional parameters.`,
+      ),
+    );
+  }
+  try {
+    const result = await handle({ method, params: params ?? [] });
+    return isNotification ? undefined : resultResponse(requestId, method, result);
+  } catch (error) {
+    return isNotification ? undefined : errorResponse(requestId, error);
+  }
+}
+
+function invalidRequest(id: JsonRpcId, message: string): string {
+  return errorResponse(id, protocolError(JSON_RPC_ERROR_CODES.invalidRequest, message));
+}
+
+/** Errors in the request itself go through the same mapping as the handler's. */
+function protocolError(code: number, message: string, cause?: unknown): XrollupError {
+  return new XrollupError(message, { code, cause });
+}
+
+function resultResponse(id: JsonRpcId, method: string, result: unknown): string {
+  try {
+    // JSON-RPC requires a result member; JSON.stringify would drop an undefined one.
+    return toJson({ jsonrpc: "2.0", id, result: result === undefined ? null : result });
+  } catch (error) {
+    return errorResponse(
+      id,
+      new XrollupError(`The result of ${method} could not be serialised to JSON.`, {
+        details: [error instanceof Error ? error.message : String(error)],
+        cause: error,
+        code: JSON_RPC_ERROR_CODES.internalError,
+      }),
+    );
+  }
+}
+
+function errorResponse(id: JsonRpcId, error: unknown): string {
+  const rpcError = toJsonRpcError(error);
+  try {
+    return toJson({ jsonrpc: "2.0", id, error: rpcError });
+  } catch {
+    // The data behind an error must not cost the caller the error itself.
+    return JSON.stringify({ jsonrpc: "2.0", id, error: { code: rpcError.code, message: rpcError.message } });
+  }
+}
+
+/**
+ * `JSON.stringify`, with bigints as 0x-hex quantities. The replacer only runs
+ * when the plain call fails, so results without bigints pay nothing for it.
+ */
+function toJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, bigintToQuantity);
+  }
+}
+
+function bigintToQuantity(_key: string, value: unknown): unknown {
+  if (typeof value !== "bigint") return value;
+  return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+}
+
+function describeJson(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  extraHeaders?: Record<string, string>,
+): void {
+  response.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    "Access-Control-Allow-Origin": "*",
+    ...extraHeaders,
+  });
+  response.end(body);
+}
+
+function sendNoContent(response: ServerResponse): void {
+  response.writeHead(204, { "Access-Control-Allow-Origin": "*" });
+  response.end();
+}

@@ -1,0 +1,130 @@
+import { encodeAbiParameters, getAbiItem, type Hex, keccak256 } from "viem";
+import { sharedInboxArtifact } from "../../contracts/artifacts.ts";
+import type { SlotResult } from "../types.ts";
+import { type BatchPayload, encodeBatchPayload } from "./codec.ts";
+
+/** A rollup's committed head, as the L1 inbox holds it. */
+export interface RollupHead {
+  blockNumber: number;
+  blockHash: Hex;
+  stateRoot: Hex;
+}
+
+/** What the L1 inbox holds after a batch: the state the next batch builds on. */
+export interface InboxState {
+  /** Number of the last batch (0 before the first). */
+  batchNumber: number;
+  /** Hash of the last batch (zero before the first). */
+  batchHash: Hex;
+  nextGlobalSeq: number;
+  /** Heads of the rollups, in registration order. */
+  heads: { chainId: number; head: RollupHead }[];
+}
+
+/** A batch header, as `SharedInbox.submitBatch` takes it. */
+export interface BatchHeader {
+  number: bigint;
+  prevHash: Hex;
+  globalSeqStart: bigint;
+  globalSeqEnd: bigint;
+}
+
+/** One rollup's commitment, as `SharedInbox.submitBatch` takes it. */
+export interface RollupCommitment {
+  chainId: bigint;
+  fromBlock: bigint;
+  toBlock: bigint;
+  txCount: number;
+  blockHash: Hex;
+  stateRoot: Hex;
+}
+
+/** A batch ready to post: the call's arguments, its payload and its hash. */
+export interface Batch {
+  header: BatchHeader;
+  commitments: RollupCommitment[];
+  payload: BatchPayload;
+  /** The compressed payload, posted as calldata. */
+  data: Hex;
+  /** The hash the inbox computes and the next batch chains to. */
+  hash: Hex;
+  /** The slots it covers. */
+  slots: { first: number; last: number };
+}
+
+/**
+ * Builds the next batch from the slots produced since the last one. Pure:
+ * the same slots on the same inbox state give the same batch.
+ */
+export function buildBatch(slots: readonly SlotResult[], previous: InboxState): Batch {
+  if (slots.length === 0) throw new Error("A batch needs at least one slot");
+  const rollups = previous.heads.map(({ chainId, head }) => {
+    const blocks = slots.flatMap((slot) =>
+      slot.blocks.filter((block) => block.chainId === chainId).map((block) => ({ ...block, slot: slot.slot })),
+    );
+    const last = blocks.at(-1);
+    const commitment: RollupCommitment = {
+      chainId: BigInt(chainId),
+      fromBlock: BigInt(head.blockNumber + 1),
+      toBlock: BigInt(last?.number ?? head.blockNumber),
+      txCount: blocks.reduce((count, block) => count + block.transactions.length, 0),
+      blockHash: last?.hash ?? head.blockHash,
+      stateRoot: last?.stateRoot ?? head.stateRoot,
+    };
+    const payload = {
+      chainId,
+      fromBlock: head.blockNumber + 1,
+      blocks: blocks.map(({ slot, timestamp, transactions }) => ({ slot, timestamp, transactions })),
+    };
+    return { commitment, payload };
+  });
+  const indexOfChain = new Map(previous.heads.map(({ chainId }, index) => [chainId, index]));
+  const included = slots.flatMap((slot) => slot.included);
+  const payload: BatchPayload = {
+    rollups: rollups.map((rollup) => rollup.payload),
+    globalOrder: included.map(({ transaction }) => indexOfChain.get(transaction.chainId)!),
+  };
+  const header: BatchHeader = {
+    number: BigInt(previous.batchNumber + 1),
+    prevHash: previous.batchHash,
+    globalSeqStart: BigInt(previous.nextGlobalSeq),
+    globalSeqEnd: BigInt(previous.nextGlobalSeq + included.length),
+  };
+  const commitments = rollups.map((rollup) => rollup.commitment);
+  const data = encodeBatchPayload(payload);
+  return {
+    header,
+    commitments,
+    payload,
+    data,
+    hash: batchHash(header, commitments, data),
+    slots: { first: slots[0]!.slot, last: slots.at(-1)!.slot },
+  };
+}
+
+/** The inbox state after `batch` is accepted. */
+export function applyBatch(previous: InboxState, batch: Batch): InboxState {
+  return {
+    batchNumber: Number(batch.header.number),
+    batchHash: batch.hash,
+    nextGlobalSeq: Number(batch.header.globalSeqEnd),
+    heads: batch.commitments.map((commitment) => ({
+      chainId: Number(commitment.chainId),
+      head: { blockNumber: Number(commitment.toBlock), blockHash: commitment.blockHash, stateRoot: commitment.stateRoot },
+    })),
+  };
+}
+
+/**
+ * The batch hash, computed exactly as `SharedInbox.submitBatch` does:
+ * `keccak256(abi.encode(header, commitments, keccak256(data)))`.
+ */
+export function batchHash(header: BatchHeader, commitments: readonly RollupCommitment[], data: Hex): Hex {
+  const [headerParameter, commitmentsParameter] = getAbiItem({
+    abi: sharedInboxArtifact().abi,
+    name: "submitBatch",
+  }).inputs;
+  return keccak256(
+    encodeAbiParameters([headerParameter, commitmentsParameter, { type: "bytes32" }], [header, commitments, keccak256(data)]),
+  );
+}

@@ -1,0 +1,185 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
+import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
+
+/** One rollup block as the batch carries it: enough to rebuild it exactly. */
+export interface PayloadBlock {
+  slot: number;
+  /** Unix timestamp (seconds). */
+  timestamp: number;
+  /** Signed transactions in block order. */
+  transactions: Hex[];
+}
+
+/** One rollup's blocks in a batch; block numbers run on from `fromBlock`. */
+export interface PayloadRollup {
+  chainId: number;
+  fromBlock: number;
+  blocks: PayloadBlock[];
+}
+
+/**
+ * The transaction data of a batch: every rollup's blocks, and the global
+ * order that interleaves their transactions (so that each transaction's
+ * global sequence number follows from L1 alone).
+ */
+export interface BatchPayload {
+  rollups: PayloadRollup[];
+  /** For each transaction in global order, the index of its rollup in `rollups`. */
+  globalOrder: number[];
+}
+
+/** Thrown when batch data read back from L1 is not a valid payload. */
+export class BatchDecodeError extends XrollupError {
+  override name = "BatchDecodeError";
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    super(`Cannot decode batch payload: ${reason}.`, { cause, code: JSON_RPC_ERROR_CODES.invalidInput });
+  }
+}
+
+const PAYLOAD_VERSION = 1;
+
+/**
+ * Encodes a batch payload as compact binary, then compresses it with raw
+ * DEFLATE (signed transactions of one rollup share much: addresses, chain id,
+ * fee fields). Deterministic: equal payloads give equal bytes.
+ *
+ * Layout (big-endian): u8 version · u16 rollups · per rollup: u64 chainId,
+ * u64 fromBlock, u32 blocks · per block: u64 slot, u64 timestamp,
+ * u32 transactions · per transaction: u32 length, bytes · u32 n · n × u16
+ * rollup index (the global order).
+ */
+export function encodeBatchPayload(payload: BatchPayload): Hex {
+  const writer = new ByteWriter();
+  writer.u8(PAYLOAD_VERSION);
+  writer.u16(payload.rollups.length);
+  for (const rollup of payload.rollups) {
+    writer.u64(rollup.chainId);
+    writer.u64(rollup.fromBlock);
+    writer.u32(rollup.blocks.length);
+    for (const block of rollup.blocks) {
+      writer.u64(block.slot);
+      writer.u64(block.timestamp);
+      writer.u32(block.transactions.length);
+      for (const transaction of block.transactions) {
+        const bytes = hexToBytes(transaction);
+        writer.u32(bytes.length);
+        writer.bytes(bytes);
+      }
+    }
+  }
+  writer.u32(payload.globalOrder.length);
+  for (const index of payload.globalOrder) writer.u16(index);
+  return bytesToHex(deflateRawSync(writer.finish(), { level: 9 }));
+}
+
+/**
+ * Decodes what {@link encodeBatchPayload} wrote.
+ *
+ * @throws {BatchDecodeError} for data that is not a payload of a known version.
+ */
+export function decodeBatchPayload(data: Hex): BatchPayload {
+  let bytes: Uint8Array;
+  try {
+    bytes = inflateRawSync(hexToBytes(data));
+  } catch (cause) {
+    throw new BatchDecodeError({ reason: "the data is not DEFLATE-compressed", cause });
+  }
+  const reader = new ByteReader(bytes);
+  const version = reader.u8();
+  if (version !== PAYLOAD_VERSION) throw new BatchDecodeError({ reason: `unknown payload version ${version}` });
+  const rollups: PayloadRollup[] = [];
+  for (let r = reader.u16(); r > 0; r--) {
+    const chainId = reader.u64();
+    const fromBlock = reader.u64();
+    const blocks: PayloadBlock[] = [];
+    for (let b = reader.u32(); b > 0; b--) {
+      const slot = reader.u64();
+      const timestamp = reader.u64();
+      const transactions: Hex[] = [];
+      for (let t = reader.u32(); t > 0; t--) transactions.push(bytesToHex(reader.bytes(reader.u32())));
+      blocks.push({ slot, timestamp, transactions });
+    }
+    rollups.push({ chainId, fromBlock, blocks });
+  }
+  const globalOrder: number[] = [];
+  for (let n = reader.u32(); n > 0; n--) globalOrder.push(reader.u16());
+  reader.expectEnd();
+  return { rollups, globalOrder };
+}
+
+class ByteWriter {
+  #buffer = new Uint8Array(1024);
+  #view = new DataView(this.#buffer.buffer);
+  #length = 0;
+
+  u8(value: number): void {
+    this.#reserve(1).setUint8(this.#length - 1, value);
+  }
+  u16(value: number): void {
+    this.#reserve(2).setUint16(this.#length - 2, value);
+  }
+  u32(value: number): void {
+    this.#reserve(4).setUint32(this.#length - 4, value);
+  }
+  u64(value: number): void {
+    this.#reserve(8).setBigUint64(this.#length - 8, BigInt(value));
+  }
+  bytes(value: Uint8Array): void {
+    this.#reserve(value.length);
+    this.#buffer.set(value, this.#length - value.length);
+  }
+  finish(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
+  }
+  #reserve(size: number): DataView {
+    if (this.#length + size > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(this.#buffer.length * 2, this.#length + size));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    this.#length += size;
+    return this.#view;
+  }
+}
+
+class ByteReader {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  #offset = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u8(): number {
+    return this.#view.getUint8(this.#advance(1));
+  }
+  u16(): number {
+    return this.#view.getUint16(this.#advance(2));
+  }
+  u32(): number {
+    return this.#view.getUint32(this.#advance(4));
+  }
+  u64(): number {
+    return Number(this.#view.getBigUint64(this.#advance(8)));
+  }
+  bytes(length: number): Uint8Array {
+    const start = this.#advance(length);
+    return this.#bytes.subarray(start, start + length);
+  }
+  expectEnd(): void {
+    if (this.#offset !== this.#bytes.length) {
+      throw new BatchDecodeError({ reason: `${this.#bytes.length - this.#offset} unexpected bytes after the payload` });
+    }
+  }
+  #advance(size: number): number {
+    const start = this.#offset;
+    if (start + size > this.#bytes.length) {
+      throw new BatchDecodeError({ reason: `truncated at byte ${start} (needed ${size} more)` });
+    }
+    this.#offset += size;
+    return start;
+  }
+}

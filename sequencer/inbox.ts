@@ -1,0 +1,116 @@
+import {
+  type Account,
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  type EIP1193Provider,
+  getContractAddress,
+  type Hex,
+  parseEventLogs,
+} from "viem";
+import { sharedInboxArtifact } from "../contracts/artifacts.ts";
+import { XrollupError } from "../errors/base.ts";
+import type { Batch, RollupHead } from "./batch/builder.ts";
+
+/**
+ * Where the inbox lands when the sequencer's key deploys it as its first L1
+ * transaction, as every devnet does: tools can find it without a manifest.
+ */
+export function inboxAddressOf(sequencer: Address): Address {
+  return getContractAddress({ from: sequencer, nonce: 0n });
+}
+
+/** A rollup as the inbox registers it at deployment. */
+export interface RollupGenesis {
+  chainId: number;
+  head: RollupHead;
+}
+
+/** Thrown when the L1 inbox does not accept a batch. */
+export class BatchRejectedError extends XrollupError {
+  override name = "BatchRejectedError";
+  constructor({ number, l1TxHash, cause }: { number: bigint; l1TxHash?: Hex; cause?: unknown }) {
+    super(`The L1 inbox rejected batch ${number}.`, {
+      details: l1TxHash === undefined ? [] : [`L1 transaction: ${l1TxHash}`],
+      cause,
+    });
+  }
+}
+
+function clients(l1: EIP1193Provider, account: Account) {
+  const transport = custom(l1);
+  return {
+    wallet: createWalletClient({ account, transport }),
+    public: createPublicClient({ transport }),
+  };
+}
+
+/**
+ * Deploys the `SharedInbox` on L1 from the sequencer's account, registering
+ * the rollups' genesis heads. Returns the inbox address.
+ */
+export async function deployInbox(
+  l1: EIP1193Provider,
+  sequencer: Account,
+  parameters: { genesisTimestamp: number; rollups: readonly RollupGenesis[] },
+): Promise<Address> {
+  const { abi, bytecode } = sharedInboxArtifact();
+  const { wallet, public: reader } = clients(l1, sequencer);
+  const hash = await wallet.deployContract({
+    abi,
+    bytecode,
+    chain: null,
+    args: [
+      sequencer.address,
+      BigInt(parameters.genesisTimestamp),
+      parameters.rollups.map((rollup) => BigInt(rollup.chainId)),
+      parameters.rollups.map((rollup) => rollup.head.blockHash),
+      parameters.rollups.map((rollup) => rollup.head.stateRoot),
+    ],
+  });
+  const receipt = await reader.getTransactionReceipt({ hash });
+  if (receipt.contractAddress == null) throw new XrollupError("Deploying the SharedInbox on L1 failed.");
+  return receipt.contractAddress;
+}
+
+/** Posts batches to the L1 inbox, one at a time, from the sequencer's account. */
+export class BatchPoster {
+  readonly #wallet;
+  readonly #reader;
+  readonly #inbox: Address;
+
+  constructor(l1: EIP1193Provider, sequencer: Account, inbox: Address) {
+    const { wallet, public: reader } = clients(l1, sequencer);
+    this.#wallet = wallet;
+    this.#reader = reader;
+    this.#inbox = inbox;
+  }
+
+  /**
+   * Submits a batch and returns its L1 transaction hash once it is mined.
+   *
+   * @throws {BatchRejectedError} when the inbox reverts or computes another batch hash.
+   */
+  async post(batch: Batch): Promise<Hex> {
+    const { abi } = sharedInboxArtifact();
+    let l1TxHash: Hex;
+    try {
+      l1TxHash = await this.#wallet.writeContract({
+        address: this.#inbox,
+        abi,
+        chain: null,
+        functionName: "submitBatch",
+        args: [batch.header, batch.commitments, batch.data],
+      });
+    } catch (cause) {
+      throw new BatchRejectedError({ number: batch.header.number, cause });
+    }
+    const receipt = await this.#reader.getTransactionReceipt({ hash: l1TxHash });
+    const [submitted] = parseEventLogs({ abi, logs: receipt.logs, eventName: "BatchSubmitted" });
+    if (receipt.status !== "success" || submitted?.args.batchHash !== batch.hash) {
+      throw new BatchRejectedError({ number: batch.header.number, l1TxHash });
+    }
+    return l1TxHash;
+  }
+}

@@ -1,0 +1,129 @@
+import type { Address } from "viem";
+import { keepNonceOrder, type OrderingPolicy, type SlotContext } from "./policies/index.ts";
+import type { SequencedTransaction } from "./types.ts";
+
+/**
+ * The sequencer's pending transactions across all rollups.
+ *
+ * A transaction is *ready* when every lower nonce of its sender is ready or
+ * done; otherwise it is *queued* until the gap fills. Only ready
+ * transactions are handed to the ordering policy.
+ */
+export class Mempool {
+  readonly #ready: SequencedTransaction[] = [];
+  readonly #queued = new Map<string, Map<number, SequencedTransaction>>();
+  readonly #nextNonce = new Map<string, number>();
+
+  /** Number of transactions waiting, ready or queued. */
+  get size(): number {
+    let queued = 0;
+    for (const bySender of this.#queued.values()) queued += bySender.size;
+    return this.#ready.length + queued;
+  }
+
+  /** Whether any transaction is ready for the next slot. */
+  get hasReady(): boolean {
+    return this.#ready.length > 0;
+  }
+
+  /**
+   * The next nonce the sender may use, counting its pending transactions;
+   * `undefined` if the mempool has not seen the sender.
+   */
+  nextNonce(chainId: number, from: Address): number | undefined {
+    return this.#nextNonce.get(senderKey(chainId, from));
+  }
+
+  /**
+   * Adds an accepted transaction. `chainNonce` is the sender's nonce on the
+   * chain, used the first time the mempool sees the sender.
+   */
+  add(transaction: SequencedTransaction, chainNonce: number): void {
+    const key = senderKey(transaction.chainId, transaction.from);
+    const next = this.#nextNonce.get(key) ?? chainNonce;
+    if (transaction.nonce !== next) {
+      const queued = this.#queued.get(key) ?? new Map<number, SequencedTransaction>();
+      queued.set(transaction.nonce, transaction);
+      this.#queued.set(key, queued);
+      this.#nextNonce.set(key, next);
+      return;
+    }
+    this.#ready.push(transaction);
+    let nonce = next + 1;
+    const queued = this.#queued.get(key);
+    for (let promoted = queued?.get(nonce); promoted !== undefined; promoted = queued?.get(nonce)) {
+      queued!.delete(nonce);
+      this.#ready.push(promoted);
+      nonce += 1;
+    }
+    if (queued?.size === 0) this.#queued.delete(key);
+    this.#nextNonce.set(key, nonce);
+  }
+
+  /**
+   * Takes the next slot's transactions: the policy orders every ready
+   * transaction, then each rollup keeps the longest prefix of its share that
+   * fits in one block. What does not fit stays ready for a later slot.
+   */
+  take(policy: OrderingPolicy, context: SlotContext, blockGasLimit: bigint): SequencedTransaction[] {
+    const ordered = keepNonceOrder(policy.order(this.#ready, context));
+    const gasUsed = new Map<number, bigint>();
+    const full = new Set<number>();
+    const taken: SequencedTransaction[] = [];
+    const left: SequencedTransaction[] = [];
+    for (const transaction of ordered) {
+      const gas = (gasUsed.get(transaction.chainId) ?? 0n) + transaction.gas;
+      if (full.has(transaction.chainId) || gas > blockGasLimit) {
+        full.add(transaction.chainId);
+        left.push(transaction);
+        continue;
+      }
+      gasUsed.set(transaction.chainId, gas);
+      taken.push(transaction);
+    }
+    this.#ready.length = 0;
+    this.#ready.push(...left.sort((a, b) => a.arrival - b.arrival));
+    return taken;
+  }
+
+  /**
+   * Removes every pending transaction of a sender from `fromNonce` on, and
+   * resets its next nonce to `fromNonce`: they cannot run once that nonce
+   * was dropped. Returns what it removed.
+   */
+  removeFrom(chainId: number, from: Address, fromNonce: number): SequencedTransaction[] {
+    const key = senderKey(chainId, from);
+    const removed: SequencedTransaction[] = [];
+    const kept = this.#ready.filter((transaction) => {
+      const remove = senderKey(transaction.chainId, transaction.from) === key && transaction.nonce >= fromNonce;
+      if (remove) removed.push(transaction);
+      return !remove;
+    });
+    this.#ready.length = 0;
+    this.#ready.push(...kept);
+    const queued = this.#queued.get(key);
+    for (const [nonce, transaction] of queued ?? []) {
+      if (nonce < fromNonce) continue;
+      removed.push(transaction);
+      queued!.delete(nonce);
+    }
+    if (queued?.size === 0) this.#queued.delete(key);
+    const next = this.#nextNonce.get(key);
+    if (next !== undefined && next > fromNonce) this.#nextNonce.set(key, fromNonce);
+    return removed;
+  }
+
+  /** Removes and returns everything still pending (used when the sequencer stops). */
+  drain(): SequencedTransaction[] {
+    const all = [...this.#ready];
+    for (const queued of this.#queued.values()) all.push(...queued.values());
+    this.#ready.length = 0;
+    this.#queued.clear();
+    this.#nextNonce.clear();
+    return all;
+  }
+}
+
+function senderKey(chainId: number, from: Address): string {
+  return `${chainId}:${from.toLowerCase()}`;
+}

@@ -1,0 +1,29 @@
+import { XrollupError, JSON_RPC_ERROR_CODES } from "../../errors/base.ts";
+import { fcfsPolicy } from "./fcfs.ts";
+import type { OrderingPolicy } from "./types.ts";
+
+export type { OrderingPolicy, SlotContext } from "./types.ts";
+export { keepNonceOrder } from "./nonce-order.ts";
+
+/** The ordering policies selectable by name (`--policy`). */
+export const ORDERING_POLICIES: Readonly<Record<string, OrderingPolicy>> = {
+  [fcfsPolicy.name]: fcfsPolicy,
+};
+
+/** Thrown for a policy name that does not exist. */
+export class UnknownPolicyError extends XrollupError {
+  override name = "UnknownPolicyError";
+  constructor({ policy }: { policy: string }) {
+    super(`Unknown ordering policy "${policy}".`, {
+      details: [`Available policies: ${Object.keys(ORDERING_POLICIES).join(", ")}`],
+      code: JSON_RPC_ERROR_CODES.invalidParams,
+    });
+  }
+}
+
+/** Looks up an ordering policy by name. */
+export function resolvePolicy(policy: string): OrderingPolicy {
+  const found = ORDERING_POLICIES[policy];
+  if (found === undefined) throw new UnknownPolicyError({ policy });
+  return found;
+}

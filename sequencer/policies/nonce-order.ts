@@ -1,0 +1,29 @@
+import type { SequencedTransaction } from "../types.ts";
+
+/**
+ * Restores nonce order within each sender while keeping the positions a
+ * policy gave to that sender: the k-th place the policy gave to a sender
+ * (on one rollup) gets that sender's k-th lowest nonce. A policy can thus
+ * sort freely (by tip, at random) without ever producing a nonce gap.
+ */
+export function keepNonceOrder(order: readonly SequencedTransaction[]): SequencedTransaction[] {
+  const bySender = new Map<string, SequencedTransaction[]>();
+  for (const transaction of order) {
+    const key = senderKey(transaction);
+    const list = bySender.get(key);
+    if (list === undefined) bySender.set(key, [transaction]);
+    else list.push(transaction);
+  }
+  for (const list of bySender.values()) list.sort((a, b) => a.nonce - b.nonce);
+  const taken = new Map<string, number>();
+  return order.map((transaction) => {
+    const key = senderKey(transaction);
+    const index = taken.get(key) ?? 0;
+    taken.set(key, index + 1);
+    return bySender.get(key)![index]!;
+  });
+}
+
+function senderKey(transaction: SequencedTransaction): string {
+  return `${transaction.chainId}:${transaction.from.toLowerCase()}`;
+}

@@ -1,0 +1,73 @@
+import type { Hex } from "viem";
+import type { Inclusion, SequencedTransaction } from "./types.ts";
+
+/** How an accepted transaction ended; absent while it is pending. */
+export type Outcome = { kind: "included"; inclusion: Inclusion } | { kind: "dropped"; reason: string };
+
+/** The L1 batch that carries a slot. */
+export interface BatchRef {
+  number: number;
+  l1TxHash: Hex;
+}
+
+/** The answer of `xr_getTransactionStatus`. */
+export interface TransactionStatus {
+  status: "pending" | "included" | "dropped";
+  globalSeq: number | null;
+  chainId: number;
+  blockNumber: number | null;
+  slot: number | null;
+  reason?: string;
+  batch: BatchRef | null;
+}
+
+interface TransactionRecord {
+  transaction: SequencedTransaction;
+  outcome?: Outcome;
+  waiters: ((outcome: Outcome) => void)[];
+}
+
+/**
+ * Every transaction the sequencer accepted and how it ended. The status is
+ * computed from the record and the batches, never stored beside them.
+ */
+export class TransactionRecords {
+  readonly #records = new Map<Hex, TransactionRecord>();
+
+  has(hash: Hex): boolean {
+    return this.#records.has(hash);
+  }
+
+  accept(transaction: SequencedTransaction): void {
+    this.#records.set(transaction.hash, { transaction, waiters: [] });
+  }
+
+  /** Records how a transaction ended and wakes whoever waits for it. */
+  settle(hash: Hex, outcome: Outcome): void {
+    const record = this.#records.get(hash);
+    if (record === undefined || record.outcome !== undefined) return;
+    record.outcome = outcome;
+    for (const wake of record.waiters.splice(0)) wake(outcome);
+  }
+
+  /** Resolves once the transaction is included or dropped. */
+  outcome(hash: Hex): Promise<Outcome> {
+    const record = this.#records.get(hash);
+    if (record === undefined) return Promise.reject(new Error(`Unknown transaction ${hash}`));
+    if (record.outcome !== undefined) return Promise.resolve(record.outcome);
+    return new Promise((resolve) => record.waiters.push(resolve));
+  }
+
+  /** The status of a transaction, or `null` if the sequencer never accepted it. */
+  status(hash: Hex, batchOfSlot: (slot: number) => BatchRef | null): TransactionStatus | null {
+    const record = this.#records.get(hash.toLowerCase() as Hex);
+    if (record === undefined) return null;
+    const { outcome, transaction } = record;
+    if (outcome?.kind === "included") {
+      const { globalSeq, blockNumber, slot } = outcome.inclusion;
+      return { status: "included", globalSeq, chainId: transaction.chainId, blockNumber, slot, batch: batchOfSlot(slot) };
+    }
+    const base = { globalSeq: null, chainId: transaction.chainId, blockNumber: null, slot: null, batch: null };
+    return outcome === undefined ? { status: "pending", ...base } : { status: "dropped", ...base, reason: outcome.reason };
+  }
+}

@@ -1,0 +1,50 @@
+import type { Address, Hex } from "viem";
+
+/** A signed transaction the sequencer has accepted for one rollup. Immutable. */
+export interface SequencedTransaction {
+  hash: Hex;
+  /** The rollup it is for. */
+  chainId: number;
+  from: Address;
+  nonce: number;
+  /** The signed transaction, exactly as it goes into the block and into the batch. */
+  raw: Hex;
+  gas: bigint;
+  /** `maxFeePerGas` (or `gasPrice` for legacy transactions). */
+  maxFeePerGas: bigint;
+  /** `maxPriorityFeePerGas` (or `gasPrice` for legacy transactions). */
+  maxPriorityFeePerGas: bigint;
+  /** Acceptance order across all rollups: 0, 1, 2, … */
+  arrival: number;
+}
+
+/** Where an included transaction ended up. */
+export interface Inclusion {
+  /** Position in the one global order across all rollups: strictly increasing, no gaps. */
+  globalSeq: number;
+  blockNumber: number;
+  blockHash: Hex;
+  slot: number;
+}
+
+/** One rollup block produced in a slot. */
+export interface ProducedBlock {
+  chainId: number;
+  number: number;
+  hash: Hex;
+  stateRoot: Hex;
+  timestamp: number;
+  /** Signed transactions in block order. */
+  transactions: Hex[];
+}
+
+/** What one slot did on every rollup. */
+export interface SlotResult {
+  slot: number;
+  timestamp: number;
+  /** Included transactions in global order, with their inclusion. */
+  included: { transaction: SequencedTransaction; inclusion: Inclusion }[];
+  dropped: { transaction: SequencedTransaction; reason: string }[];
+  /** The blocks produced, at most one per rollup, in the rollups' order. */
+  blocks: ProducedBlock[];
+}
