@@ -1,0 +1,45 @@
+import { expect } from "chai";
+import type { Address, Hex } from "viem";
+import { fcfsPolicy } from "../../sequencer/policies/fcfs.ts";
+import { keepNonceOrder, resolvePolicy, UnknownPolicyError } from "../../sequencer/policies/index.ts";
+import type { SequencedTransaction } from "../../sequencer/types.ts";
+
+const ALICE = "0x00000000000000000000000000000000000a11ce" as Address;
+const BOB = "0x0000000000000000000000000000000000000b0b" as Address;
+
+function transaction(from: Address, nonce: number, arrival: number, chainId = 901): SequencedTransaction {
+  const hash = `0x${arrival.toString(16).padStart(64, "0")}` as Hex;
+  return { hash, chainId, from, nonce, raw: "0x00", gas: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival };
+}
+
+const label = (list: readonly SequencedTransaction[]) =>
+  list.map((t) => `${t.from === ALICE ? "A" : "B"}${t.chainId === 901 ? "" : `@${t.chainId}`}:${t.nonce}`);
+
+describe("ordering policies", () => {
+  it("fcfs orders by arrival across rollups", () => {
+    const pending = [transaction(BOB, 0, 2, 902), transaction(ALICE, 0, 0), transaction(ALICE, 1, 1)];
+    expect(label(fcfsPolicy.order(pending, { slot: 1, timestamp: 0 }))).to.deep.equal(["A:0", "A:1", "B@902:0"]);
+  });
+
+  it("fcfs does not change its input", () => {
+    const pending = [transaction(BOB, 0, 1), transaction(ALICE, 0, 0)];
+    fcfsPolicy.order(pending, { slot: 1, timestamp: 0 });
+    expect(label(pending)).to.deep.equal(["B:0", "A:0"]);
+  });
+
+  const nonceCases: { name: string; order: SequencedTransaction[]; expected: string[] }[] = [
+    { name: "keeps an order that is already in nonce order", order: [transaction(ALICE, 0, 0), transaction(BOB, 0, 1), transaction(ALICE, 1, 2)], expected: ["A:0", "B:0", "A:1"] },
+    { name: "swaps a sender's nonces into its own places", order: [transaction(ALICE, 2, 0), transaction(BOB, 0, 1), transaction(ALICE, 0, 2), transaction(ALICE, 1, 3)], expected: ["A:0", "B:0", "A:1", "A:2"] },
+    { name: "treats one address on two rollups as two senders", order: [transaction(ALICE, 1, 0, 902), transaction(ALICE, 5, 1), transaction(ALICE, 0, 2, 902)], expected: ["A@902:0", "A:5", "A@902:1"] },
+  ];
+  for (const { name, order, expected } of nonceCases) {
+    it(`keepNonceOrder ${name}`, () => {
+      expect(label(keepNonceOrder(order))).to.deep.equal(expected);
+    });
+  }
+
+  it("resolves policies by name and rejects unknown ones with UnknownPolicyError", () => {
+    expect(resolvePolicy("fcfs")).to.equal(fcfsPolicy);
+    expect(() => resolvePolicy("latest-first")).to.throw(UnknownPolicyError);
+  });
+});
