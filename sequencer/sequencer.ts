@@ -158,7 +158,7 @@ export class SharedSequencer {
   async accept(chainId: number, raw: unknown): Promise<SequencedTransaction> {
     if (this.#state !== "running") throw new SequencerStoppedError();
     const rollup = this.#rollup(chainId);
-    const decoded = await decodeRawTransaction(raw);
+    const decoded = decodeRawTransaction(raw);
     if (decoded.chainId !== undefined && decoded.chainId !== chainId) {
       throw new WrongChainIdError({ expected: chainId, got: decoded.chainId });
     }

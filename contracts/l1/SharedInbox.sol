@@ -214,9 +214,9 @@ contract SharedInbox {
             if (c.chainId != chainIds[i]) revert RollupOrderMismatch(i, chainIds[i], c.chainId);
             RollupHead storage h = heads[c.chainId];
             if (c.fromBlock != h.blockNumber + 1) revert BlockRangeGap(c.chainId, h.blockNumber + 1, c.fromBlock);
-            // fromBlock >= 1 here, so fromBlock - 1 cannot underflow (and toBlock + 1 could overflow).
+            // fromBlock >= 1 here, so fromBlock - 1 cannot underflow, whereas toBlock + 1 could overflow.
             if (c.toBlock < c.fromBlock - 1) revert InvalidBlockRange(c.chainId, c.fromBlock, c.toBlock);
-            bool empty = c.toBlock == h.blockNumber;
+            bool empty = c.toBlock == h.blockNumber; // i.e. toBlock == fromBlock - 1
             if (empty && (c.txCount != 0 || c.blockHash != h.blockHash || c.stateRoot != h.stateRoot)) {
                 revert EmptyRangeChangedHead(c.chainId);
             }

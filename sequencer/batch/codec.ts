@@ -40,16 +40,23 @@ export class BatchDecodeError extends XrollupError {
 const PAYLOAD_VERSION = 1;
 
 /**
- * Encodes a batch payload as compact binary, then compresses it with raw
- * DEFLATE (signed transactions of one rollup share much: addresses, chain id,
- * fee fields). Deterministic: equal payloads give equal bytes.
+ * Encodes a batch payload as posted to L1: {@link serializeBatchPayload},
+ * then raw DEFLATE (signed transactions of one rollup share much: addresses,
+ * chain id, fee fields). Deterministic: equal payloads give equal bytes.
+ */
+export function encodeBatchPayload(payload: BatchPayload): Hex {
+  return bytesToHex(deflateRawSync(serializeBatchPayload(payload), { level: 9 }));
+}
+
+/**
+ * The uncompressed binary form of a batch payload.
  *
  * Layout (big-endian): u8 version · u16 rollups · per rollup: u64 chainId,
  * u64 fromBlock, u32 blocks · per block: u64 slot, u64 timestamp,
  * u32 transactions · per transaction: u32 length, bytes · u32 n · n × u16
  * rollup index (the global order).
  */
-export function encodeBatchPayload(payload: BatchPayload): Hex {
+export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
   const writer = new ByteWriter();
   writer.u8(PAYLOAD_VERSION);
   writer.u16(payload.rollups.length);
@@ -70,7 +77,7 @@ export function encodeBatchPayload(payload: BatchPayload): Hex {
   }
   writer.u32(payload.globalOrder.length);
   for (const index of payload.globalOrder) writer.u16(index);
-  return bytesToHex(deflateRawSync(writer.finish(), { level: 9 }));
+  return writer.finish();
 }
 
 /**

@@ -207,10 +207,7 @@ async function inboxFixture() {
   return { ...chain, inbox, readState, nextBatch, submit };
 }
 
-describe("SharedInbox", function () {
-  // The first in-process chain of a run starts cold and can outlast mocha's 2 s default.
-  this.timeout(30_000);
-
+describe("SharedInbox", () => {
   describe("deployment", () => {
     it("registers every rollup at its genesis block, with no batch yet", async () => {
       const { inbox, sequencer, readState } = await inboxFixture();

@@ -1,0 +1,94 @@
+// `npm run bench`: throughput of a rollup endpoint against Hardhat's own
+// JSON-RPC server on the same workload, batch compression, and devnet
+// start-up time and memory. Every figure that has a baseline is printed as a
+// ratio against it, measured in the same run.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startDevnet } from "../devnet/devnet.ts";
+import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups/accounts.ts";
+import { hardhatRuntime } from "../rollups/chain.ts";
+import { serializeBatchPayload } from "../sequencer/batch/codec.ts";
+import { percentile, sendAll, signTransfers } from "./workload.ts";
+
+const SENDERS = DEV_ACCOUNT_COUNT;
+const PER_SENDER = Number(process.env.BENCH_PER_SENDER ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function hardhatBaseline(chainId: number): Promise<number> {
+  const hre = await hardhatRuntime();
+  const server = await hre.network.createServer(
+    {
+      network: "xrollupL1",
+      chainType: "op",
+      override: { chainId, accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE } },
+    },
+    "127.0.0.1",
+    0,
+  );
+  const { address, port } = await server.listen();
+  try {
+    const { tps } = await sendAll(`http://${address}:${port}`, await signTransfers(chainId, SENDERS, PER_SENDER));
+    return tps;
+  } finally {
+    await server.close();
+  }
+}
+
+async function xrollupRun(): Promise<{ tps: number; p50: number; p99: number; raw: number; compressed: number; rlp: number }> {
+  const sizes = { raw: 0, compressed: 0, rlp: 0 };
+  const devnet = await startDevnet(
+    { rollups: 2, rpc: { port: 0 } },
+    {
+      onBatch: (batch) => {
+        sizes.raw += serializeBatchPayload(batch.payload).length;
+        sizes.compressed += (batch.data.length - 2) / 2;
+        for (const rollup of batch.payload.rollups) {
+          for (const block of rollup.blocks) for (const raw of block.transactions) sizes.rlp += (raw.length - 2) / 2;
+        }
+      },
+    },
+  );
+  try {
+    const rollup = devnet.rollups[0]!;
+    const { tps, latenciesMs } = await sendAll(rollup.rpcUrl!, await signTransfers(rollup.chainId, SENDERS, PER_SENDER));
+    await devnet.sequencer.flush();
+    return { tps, p50: percentile(latenciesMs, 50), p99: percentile(latenciesMs, 99), ...sizes };
+  } finally {
+    await devnet.stop();
+  }
+}
+
+function startup(what: "devnet" | "raw", rollups: number): { ms: number; rssMb: number } {
+  const script = fileURLToPath(new URL("./startup.ts", import.meta.url));
+  const output = execFileSync(process.execPath, ["--import", "tsx", script, what, String(rollups)], { encoding: "utf8" });
+  return JSON.parse(output.trim().split("\n").at(-1)!) as { ms: number; rssMb: number };
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+console.log(`Throughput: ${SENDERS} senders x ${PER_SENDER} pre-signed transfers over HTTP, ${SENDERS} in flight, best of ${ROUNDS} rounds`);
+let best = { baseline: 0, ours: undefined as Awaited<ReturnType<typeof xrollupRun>> | undefined };
+for (let round = 1; round <= ROUNDS; round++) {
+  // Alternate the order so that neither side always runs on a warmer machine.
+  const baselineFirst = round % 2 === 1;
+  const baseline = baselineFirst ? await hardhatBaseline(31337) : undefined;
+  const ours = await xrollupRun();
+  const baselineTps = baseline ?? (await hardhatBaseline(31337));
+  console.log(`  round ${round}: hardhat node ${fmt(baselineTps)} tx/s, xrollup rollup endpoint ${fmt(ours.tps)} tx/s (ratio ${fmt(ours.tps / baselineTps, 2)})`);
+  if (best.ours === undefined || ours.tps / baselineTps > best.ours.tps / best.baseline) best = { baseline: baselineTps, ours };
+}
+const ours = best.ours!;
+console.log(`  best ratio xrollup / hardhat node: ${fmt(ours.tps / best.baseline, 2)}  (${fmt(ours.tps)} vs ${fmt(best.baseline)} tx/s)`);
+console.log(`  xrollup latency, submission to inclusion: p50 ${fmt(ours.p50, 1)} ms, p99 ${fmt(ours.p99, 1)} ms`);
+console.log(
+  `Batch data: ${ours.rlp} bytes of signed transactions -> ${ours.raw} bytes serialised -> ${ours.compressed} bytes posted (${fmt(ours.rlp / ours.compressed, 2)}x smaller than the raw transactions)`,
+);
+
+console.log("Start-up (fresh process each): devnet with N rollups and RPC servers, against N+1 raw Hardhat chains");
+for (const rollups of [1, 4, 16]) {
+  const devnet = startup("devnet", rollups);
+  const raw = startup("raw", rollups);
+  console.log(
+    `  ${String(rollups).padStart(2)} rollups: ${fmt(devnet.ms)} ms, +${fmt(devnet.rssMb)} MiB RSS; raw chains ${fmt(raw.ms)} ms, +${fmt(raw.rssMb)} MiB (time ratio ${fmt(devnet.ms / raw.ms, 2)})`,
+  );
+}
+process.exit(0);
