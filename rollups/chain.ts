@@ -1,6 +1,5 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
 import hardhatConfig from "../hardhat.config.ts";
@@ -43,13 +42,20 @@ let runtime: Promise<HardhatRuntimeEnvironment> | undefined;
 
 /** The one Hardhat runtime of this process, created on first use from the project's config. */
 export function hardhatRuntime(): Promise<HardhatRuntimeEnvironment> {
-  runtime ??= createHardhatRuntimeEnvironment(
-    {
-      ...hardhatConfig,
-      networks: { xrollupL1: NETWORK_TEMPLATES.l1, xrollupRollup: NETWORK_TEMPLATES.rollup },
-    },
-    {},
-    PROJECT_ROOT,
+  // Imported dynamically: when this module is loaded through require(esm)
+  // (mocha 12 loads test files so, under tsx), a static import would load
+  // Hardhat's built-in plugins once through require while Hardhat imports
+  // their dependencies with import(), and plugin resolution fails with
+  // HHE2 "Duplicated plugin id".
+  runtime ??= import("hardhat/hre").then(({ createHardhatRuntimeEnvironment }) =>
+    createHardhatRuntimeEnvironment(
+      {
+        ...hardhatConfig,
+        networks: { xrollupL1: NETWORK_TEMPLATES.l1, xrollupRollup: NETWORK_TEMPLATES.rollup },
+      },
+      {},
+      PROJECT_ROOT,
+    ),
   );
   return runtime;
 }

@@ -59,13 +59,14 @@ export class DevSigner {
     const fields = parseRequest(request);
     const account = this.#accounts.get(fields.from.toLowerCase());
     if (account === undefined) throw new UnknownAccountError({ from: fields.from });
-    const previous = this.#locks.get(fields.from) ?? Promise.resolve();
+    const lock = fields.from.toLowerCase();
+    const previous = this.#locks.get(lock) ?? Promise.resolve();
     const signed = previous.catch(() => undefined).then(async () => {
       const transaction = await fillTransaction(chain, fields, pendingNonce);
       return submit(await account.signTransaction(transaction));
     });
     // Hold the lock only until the sequencer has accepted (not included) the transaction.
-    this.#locks.set(fields.from, signed.catch(() => undefined));
+    this.#locks.set(lock, signed.catch(() => undefined));
     return signed;
   }
 }

@@ -5,6 +5,7 @@ import {
   createWalletClient,
   custom,
   type EIP1193Provider,
+  getAddress,
   getContractAddress,
   type Hex,
   parseEventLogs,
@@ -71,7 +72,7 @@ export async function deployInbox(
   });
   const receipt = await reader.getTransactionReceipt({ hash });
   if (receipt.contractAddress == null) throw new XrollupError("Deploying the SharedInbox on L1 failed.");
-  return receipt.contractAddress;
+  return getAddress(receipt.contractAddress);
 }
 
 /** Posts batches to the L1 inbox, one at a time, from the sequencer's account. */

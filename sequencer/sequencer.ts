@@ -282,20 +282,26 @@ export class SharedSequencer {
     }
   }
 
-  /** Queues a batch of the slots produced since the last one, if any. */
+  /**
+   * Queues posting a batch of the slots produced since the last one, if any.
+   * The inbox state advances only once L1 accepted the batch; a failed post
+   * puts its slots back, so the next flush retries them.
+   */
   #flushBatch(): void {
-    if (this.#unbatched.length === 0) return;
-    const batch = buildBatch(this.#unbatched, this.#inbox);
-    this.#unbatched = [];
-    this.#inbox = applyBatch(this.#inbox, batch);
     this.#posting = this.#posting.then(async () => {
+      if (this.#unbatched.length === 0) return;
+      const slots = this.#unbatched;
+      this.#unbatched = [];
+      const batch = buildBatch(slots, this.#inbox);
       try {
         const l1TxHash = await this.#parameters.poster.post(batch);
+        this.#inbox = applyBatch(this.#inbox, batch);
         const posted: PostedBatch = { number: Number(batch.header.number), l1TxHash, hash: batch.hash, slots: batch.slots };
         this.#posted.push(posted);
         for (let slot = batch.slots.first; slot <= batch.slots.last; slot++) this.#batchOfSlot.set(slot, posted);
         this.#parameters.onBatch?.(batch, l1TxHash);
       } catch (error) {
+        this.#unbatched = [...slots, ...this.#unbatched];
         this.#parameters.onError?.(error);
       }
     });

@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { getAddress, type Hex, isAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Manifest } from "../../devnet/manifest.ts";
+import { PROJECT_ROOT } from "../../rollups/chain.ts";
+import { type CliRun, collect, labelAddress, rpcResult, runCli, signTransaction, waitUntil, XROLLUP_BIN } from "../support/fixtures.ts";
+
+const RECIPIENT = labelAddress("cli recipient");
+
+/** Stderr of a refused start: the error on one line (plus commander's usage hint), never a stack trace. */
+function expectOneLineError(run: CliRun): string {
+  expect(run.code).to.not.equal(0);
+  expect(run.code).to.not.equal(null);
+  expect(run.stderr).to.not.match(/^\s+at /m);
+  const lines = run.stderr.trim().split("\n");
+  expect(lines.slice(1)).to.satisfy((rest: string[]) => rest.every((line) => line === "(run with --help for usage)"));
+  return lines[0]!;
+}
+
+describe("xrollup CLI", function () {
+  describe("`xrollup devnet --rollups 2 --port 0 --manifest FILE`", function () {
+    let directory: string;
+    let manifestFile: string;
+    let child: ChildProcess;
+    let exited: Promise<CliRun>;
+    let manifest: Manifest;
+
+    before(async function () {
+      directory = await mkdtemp(path.join(tmpdir(), "xrollup-cli-"));
+      manifestFile = path.join(directory, "devnet.json");
+      child = spawn(process.execPath, [XROLLUP_BIN, "devnet", "--rollups", "2", "--port", "0", "--manifest", manifestFile], {
+        cwd: PROJECT_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      exited = collect(child, 60_000);
+      await Promise.race([
+        waitUntil(() => readFile(manifestFile).then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 50, what: "the manifest" }),
+        exited.then((run) => Promise.reject(new Error(`xrollup devnet exited early with ${run.code}: ${run.stderr}`))),
+      ]);
+      manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Manifest;
+    });
+
+    after(async function () {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await rm(directory, { recursive: true, force: true });
+    });
+
+    it("writes a manifest of L1, its inbox, both rollups and the 20 development accounts", function () {
+      expect(manifest.l1.chainId).to.equal(900);
+      expect(manifest.l1.rpcUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(isAddress(manifest.l1.contracts.SharedInbox!, { strict: false })).to.equal(true);
+      expect(manifest.rollups.map((rollup) => rollup.chainId)).to.deep.equal([901, 902]);
+      const urls = [manifest.l1.rpcUrl, ...manifest.rollups.map((rollup) => rollup.rpcUrl)];
+      for (const url of urls) expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(new Set(urls).size).to.equal(3);
+      expect(manifest.accounts).to.have.length(20);
+      for (const { address, privateKey } of manifest.accounts) {
+        expect(privateKeyToAccount(privateKey).address).to.equal(getAddress(address));
+      }
+    });
+
+    it("serves every chain it lists: a transfer sent to a rollup URL is included", async function () {
+      const rollup = manifest.rollups[0]!;
+      const { privateKey, address } = manifest.accounts[1]!;
+      expect(await rpcResult(rollup.rpcUrl!, "eth_chainId")).to.equal(`0x${rollup.chainId.toString(16)}`);
+      const raw = await signTransaction(privateKey, { chainId: rollup.chainId, nonce: 0, to: RECIPIENT, value: 1_000n });
+      const hash = await rpcResult<Hex>(rollup.rpcUrl!, "eth_sendRawTransaction", [raw]);
+      expect(await rpcResult(rollup.rpcUrl!, "xr_getTransactionStatus", [hash])).to.deep.include({ status: "included", globalSeq: 0 });
+      expect(await rpcResult(rollup.rpcUrl!, "eth_getTransactionCount", [address, "latest"])).to.equal("0x1");
+      expect(await rpcResult(rollup.rpcUrl!, "eth_getBalance", [RECIPIENT, "latest"])).to.equal("0x3e8");
+      expect(await rpcResult(manifest.l1.rpcUrl!, "eth_chainId")).to.equal("0x384");
+    });
+
+    it("stops cleanly on SIGINT: exit code 0 within seconds, and its ports are closed", async function () {
+      const started = Date.now();
+      child.kill("SIGINT");
+      const run = await exited;
+      expect(run.code, run.stderr).to.equal(0);
+      expect(Date.now() - started).to.be.below(10_000);
+      expect(run.stderr).to.equal("");
+      for (const url of [manifest.l1.rpcUrl!, ...manifest.rollups.map((rollup) => rollup.rpcUrl!)]) {
+        const refused = await fetch(url).then(() => false, () => true);
+        expect(refused, `${url} still answers`).to.equal(true);
+      }
+    });
+  });
+
+  describe("refusing to start", function () {
+    const badFlags: { story: string; args: string[]; names: string }[] = [
+      { story: "--rollups x", args: ["--rollups", "x"], names: "--rollups" },
+      { story: "an unknown flag", args: ["--no-such-flag"], names: "--no-such-flag" },
+      { story: "--rollups 0", args: ["--rollups", "0"], names: "rollups" },
+    ];
+    for (const { story, args, names } of badFlags) {
+      it(`exits non-zero on ${story} with a one-line error naming it`, async function () {
+        const run = await runCli(["devnet", "--port", "0", ...args]);
+        expect(expectOneLineError(run)).to.include(names);
+        expect(run.stdout).to.equal("");
+      });
+    }
+
+    describe("on a port in use", function () {
+      let server: Server;
+      let port: number;
+
+      before(async function () {
+        server = createServer();
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        port = (server.address() as { port: number }).port;
+      });
+
+      after(async function () {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      });
+
+      it("exits non-zero with a one-line message naming the port", async function () {
+        const run = await runCli(["devnet", "--rollups", "1", "--port", String(port)]);
+        expect(expectOneLineError(run)).to.include(String(port));
+        expect(run.stdout).to.equal("");
+      });
+    });
+  });
+});
