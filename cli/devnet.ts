@@ -12,6 +12,8 @@ export interface DevnetFlags {
   slotMs?: number;
   batchMs: number;
   policy: string;
+  maxMessageDepth: number;
+  revertProtection: boolean;
   manifest?: string;
   quiet?: boolean;
 }
@@ -24,6 +26,8 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       l1ChainId: flags.l1ChainId,
       policy: flags.policy,
       batchMs: flags.batchMs,
+      maxMessageDepth: flags.maxMessageDepth,
+      revertProtection: flags.revertProtection,
       ...(flags.slotMs === undefined ? {} : { slotMs: flags.slotMs }),
       rpc: { host: flags.host, port: flags.port, rollupPort: flags.rollupPort },
     },

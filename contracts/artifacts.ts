@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
+import type { ArtifactMap } from "hardhat/types/artifacts";
 import { XrollupError } from "../errors/base.ts";
-import type { SharedInbox$Type } from "../artifacts/contracts/l1/SharedInbox.sol/artifacts.js";
 
 const require = createRequire(import.meta.url);
 
@@ -15,15 +15,43 @@ export class ContractsNotCompiledError extends XrollupError {
   }
 }
 
-function load<T>(contract: string, file: string): T {
+/** Where each contract the TypeScript side uses is compiled to, under artifacts/. */
+const SOURCES = {
+  SharedInbox: "contracts/l1/SharedInbox.sol",
+  L2ToL2CrossDomainMessenger: "contracts/rollup/L2ToL2CrossDomainMessenger.sol",
+  DemoToken: "contracts/demo/DemoToken.sol",
+  BridgedToken: "contracts/demo/BridgedToken.sol",
+  ConstantProductPool: "contracts/demo/ConstantProductPool.sol",
+  Vault: "contracts/demo/Vault.sol",
+  SwapAndDeposit: "contracts/demo/SwapAndDeposit.sol",
+  MessageRelayChain: "contracts/test/MessageRelayChain.sol",
+} as const;
+
+/** A contract the TypeScript side loads. */
+export type ContractName = keyof typeof SOURCES & keyof ArtifactMap;
+
+/**
+ * The compiled artifact of a contract, its ABI typed `as const` by the
+ * declarations Hardhat generates at build time.
+ *
+ * @throws {ContractsNotCompiledError} when `npm run build:contracts` has not run.
+ */
+export function artifact<N extends ContractName>(name: N): ArtifactMap[N] {
   try {
-    return require(file) as T;
+    return require(`../artifacts/${SOURCES[name]}/${name}.json`) as ArtifactMap[N];
   } catch (cause) {
-    throw new ContractsNotCompiledError({ contract, cause });
+    throw new ContractsNotCompiledError({ contract: name, cause });
   }
 }
 
-/** The compiled L1 inbox (ABI typed `as const` by Hardhat's generated declarations). */
-export function sharedInboxArtifact(): SharedInbox$Type {
-  return load("SharedInbox", "../artifacts/contracts/l1/SharedInbox.sol/SharedInbox.json");
+/** The compiled L1 inbox. */
+export function sharedInboxArtifact(): ArtifactMap["SharedInbox"] {
+  return artifact("SharedInbox");
+}
+
+/** Every custom error of every contract above, to decode revert data whatever contract reverted. */
+export function allContractErrors() {
+  return (Object.keys(SOURCES) as ContractName[]).flatMap((name) =>
+    artifact(name).abi.filter((item) => item.type === "error"),
+  );
 }

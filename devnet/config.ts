@@ -20,6 +20,10 @@ export interface DevnetConfig {
   mode: SequencerMode;
   /** Name of the ordering policy. */
   policy: string;
+  /** How deep messages sent while handling messages may nest (A→B→C is 2). */
+  maxMessageDepth: number;
+  /** Drop transactions that would revert, with their reason, instead of including them reverted. */
+  revertProtection: boolean;
   /** `false` for an in-process devnet without sockets (tests, scripts). */
   rpc: RpcConfig | false;
 }
@@ -39,6 +43,8 @@ export const DEVNET_DEFAULTS = {
   l1ChainId: 900,
   batchMs: 1000,
   policy: "fcfs",
+  maxMessageDepth: 4,
+  revertProtection: true,
   rpc: { host: "127.0.0.1", port: 8545, rollupPort: 9545 },
 } as const;
 
@@ -79,7 +85,10 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     checkInteger("batchMs", batchMs, 1, 3_600_000);
     mode = { kind: "instant", batchMs };
   }
-  return { rollups, l1ChainId, policy, mode, rpc: resolveRpc(user.rpc, rollups) };
+  const maxMessageDepth = user.maxMessageDepth ?? DEVNET_DEFAULTS.maxMessageDepth;
+  checkInteger("maxMessageDepth", maxMessageDepth, 1, 64);
+  const revertProtection = user.revertProtection ?? DEVNET_DEFAULTS.revertProtection;
+  return { rollups, l1ChainId, policy, mode, maxMessageDepth, revertProtection, rpc: resolveRpc(user.rpc, rollups) };
 }
 
 function resolveRpc(rpc: DevnetUserConfig["rpc"], rollups: number): RpcConfig | false {

@@ -14,11 +14,13 @@ import { privateKeyToAccount } from "viem/accounts";
 import { type DevAccount, defaultSequencerAccount, devAccounts } from "../rollups/accounts.ts";
 import { type Chain, type ChainSpec, createChain } from "../rollups/chain.ts";
 import { DevSigner } from "../rollups/dev-signer.ts";
+import { installPredeploys, MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
 import { createRollupHandler } from "../rollups/rollup-rpc.ts";
 import { type JsonRpcHandler, type RpcServer, startRpcServer } from "../rollups/rpc-server.ts";
 import type { InboxState } from "../sequencer/batch/builder.ts";
 import { BatchPoster, deployInbox } from "../sequencer/inbox.ts";
 import { resolvePolicy } from "../sequencer/policies/index.ts";
+import { Relayer } from "../sequencer/relayer.ts";
 import { type SequencerParameters, SharedSequencer } from "../sequencer/sequencer.ts";
 import { type DevnetConfig, type DevnetUserConfig, resolveDevnetConfig } from "./config.ts";
 import type { Manifest } from "./manifest.ts";
@@ -99,6 +101,8 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       method: "hardhat_setBalance",
       params: [sequencerAccount.address, "0x21e19e0c9bab2400000"],
     });
+    const predeploys = { sequencer: sequencerAccount.address, chainIds: rollupChains.map((chain) => chain.spec.chainId) };
+    await Promise.all(rollupChains.map((chain) => installPredeploys(chain, predeploys)));
     const genesisHeads = await Promise.all(rollupChains.map(readGenesisHead));
     const inboxAddress = await deployInbox(l1Provider, sequencerAccount, { genesisTimestamp, rollups: genesisHeads });
     const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
@@ -108,6 +112,9 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       inbox,
       policy: resolvePolicy(config.policy),
       mode: config.mode,
+      relayer: new Relayer(sequencerAccount),
+      maxMessageDepth: config.maxMessageDepth,
+      revertProtection: config.revertProtection,
       genesisTimestamp,
       onError: hooks.onError ?? ((error) => console.error(error instanceof Error ? error.message : error)),
       ...(hooks.onBatch === undefined ? {} : { onBatch: hooks.onBatch }),
@@ -128,7 +135,12 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       }
     }
     const devnetChains = chains.map((chain, index) =>
-      devnetChain(chain.spec, handlers[index]!, urls[index], index === 0 ? { SharedInbox: inboxAddress } : {}),
+      devnetChain(
+        chain.spec,
+        handlers[index]!,
+        urls[index],
+        index === 0 ? { SharedInbox: inboxAddress } : { L2ToL2CrossDomainMessenger: MESSENGER_ADDRESS },
+      ),
     );
     const [l1, ...rollups] = devnetChains as [DevnetChain, ...DevnetChain[]];
     const accounts = devAccounts();

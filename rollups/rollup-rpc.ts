@@ -86,6 +86,11 @@ export class InvalidParamsError extends XrollupError {
   }
 }
 
+function hashParam(method: string, value: unknown): Hex {
+  if (typeof value !== "string" || !isHash(value)) throw new InvalidParamsError({ method, reason: "expected a 32-byte hash" });
+  return value.toLowerCase() as Hex;
+}
+
 /** What a rollup endpoint is wired to. */
 export interface RollupHandlerParameters {
   chain: Chain;
@@ -111,13 +116,12 @@ export function createRollupHandler({ chain, sequencer, signer }: RollupHandlerP
           return `0x${(await pendingNonce(params[0] as Address)).toString(16)}`;
         }
         return chain.provider.request({ method, params });
-      case "xr_getTransactionStatus": {
-        const [hash] = params;
-        if (typeof hash !== "string" || !isHash(hash)) {
-          throw new InvalidParamsError({ method, reason: "expected a 32-byte transaction hash" });
-        }
-        return sequencer.transactionStatus(hash as Hex);
-      }
+      case "xr_getTransactionStatus":
+        return sequencer.transactionStatus(hashParam(method, params[0]));
+      case "xr_sendBundle":
+        return sequencer.submitBundle(params[0]);
+      case "xr_getBundle":
+        return sequencer.bundleStatus(hashParam(method, params[0]));
       default:
         if (!CHAIN_READ_METHODS.has(method)) throw new MethodNotFoundError({ method, chainId });
         return chain.provider.request({ method, params });

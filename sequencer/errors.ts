@@ -117,3 +117,26 @@ export class RollupNotFoundError extends XrollupError {
     });
   }
 }
+
+/** Thrown when `xr_sendBundle` gets something that is not a valid bundle; nothing of it is accepted. */
+export class InvalidBundleError extends XrollupError {
+  override name = "InvalidBundleError";
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    const detail = cause instanceof XrollupError ? cause.shortMessage : cause instanceof Error ? cause.message : undefined;
+    super(`Invalid bundle: ${reason}${detail === undefined ? "" : `: ${detail}`}.`, {
+      cause,
+      code: cause instanceof XrollupError ? cause.code : JSON_RPC_ERROR_CODES.invalidParams,
+    });
+  }
+}
+
+/** Thrown to the sender, in instant mode, when a bundle was not included: none of its transactions is. */
+export class BundleFailedError extends XrollupError {
+  override name = "BundleFailedError";
+  constructor({ bundleId, hash, chainId, reason }: { bundleId: string; hash: string; chainId: number; reason: string }) {
+    super(`Bundle ${bundleId} was dropped: transaction ${hash} on rollup ${chainId} failed: ${reason}`, {
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { bundleId, failed: { hash, chainId, reason } },
+    });
+  }
+}

@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { keepNonceOrder, type OrderingPolicy, type SlotContext } from "./policies/index.ts";
+import { keepBundlesTogether, keepNonceOrder, type OrderingPolicy, type SlotContext } from "./policies/index.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /**
@@ -63,23 +63,33 @@ export class Mempool {
   /**
    * Takes the next slot's transactions: the policy orders every ready
    * transaction, then each rollup keeps the longest prefix of its share that
-   * fits in one block. What does not fit stays ready for a later slot.
+   * fits in one block; a bundle is taken whole or not at all. What is not
+   * taken stays ready for a later slot.
    */
   take(policy: OrderingPolicy, context: SlotContext, blockGasLimit: bigint): SequencedTransaction[] {
-    const ordered = keepNonceOrder(policy.order(this.#ready, context));
+    const ordered = keepBundlesTogether(keepNonceOrder(policy.order(this.#ready, context)));
     const gasUsed = new Map<number, bigint>();
     const full = new Set<number>();
     const taken: SequencedTransaction[] = [];
     const left: SequencedTransaction[] = [];
-    for (const transaction of ordered) {
-      const gas = (gasUsed.get(transaction.chainId) ?? 0n) + transaction.gas;
-      if (full.has(transaction.chainId) || gas > blockGasLimit) {
-        full.add(transaction.chainId);
-        left.push(transaction);
+    for (let start = 0; start < ordered.length; ) {
+      const first = ordered[start]!;
+      let end = start + 1;
+      while (first.bundleId !== undefined && ordered[end]?.bundleId === first.bundleId) end += 1;
+      const unit = ordered.slice(start, end);
+      start = end;
+      const needed = new Map<number, bigint>();
+      for (const transaction of unit) {
+        needed.set(transaction.chainId, (needed.get(transaction.chainId) ?? gasUsed.get(transaction.chainId) ?? 0n) + transaction.gas);
+      }
+      const fits = [...needed].every(([chainId, gas]) => !full.has(chainId) && gas <= blockGasLimit);
+      if (!fits) {
+        for (const chainId of needed.keys()) full.add(chainId);
+        left.push(...unit);
         continue;
       }
-      gasUsed.set(transaction.chainId, gas);
-      taken.push(transaction);
+      for (const [chainId, gas] of needed) gasUsed.set(chainId, gas);
+      taken.push(...unit);
     }
     this.#ready.length = 0;
     this.#ready.push(...left.sort((a, b) => a.arrival - b.arrival));

@@ -2,12 +2,28 @@ import type { Hex } from "viem";
 import type { Inclusion, SequencedTransaction } from "./types.ts";
 
 /** How an accepted transaction ended; absent while it is pending. */
-export type Outcome = { kind: "included"; inclusion: Inclusion } | { kind: "dropped"; reason: string };
+export type Outcome =
+  | { kind: "included"; inclusion: Inclusion }
+  | {
+      kind: "dropped";
+      reason: string;
+      /** In a bundle, the transaction whose failure dropped the bundle. */
+      failedTransaction?: Hex;
+    };
 
 /** The L1 batch that carries a slot. */
 export interface BatchRef {
   number: number;
   l1TxHash: Hex;
+}
+
+/** The answer of `xr_getBundle`. */
+export interface BundleStatus {
+  bundleId: Hex;
+  status: "pending" | "included" | "dropped";
+  transactions: TransactionStatus[];
+  /** Which transaction made the bundle fail, and why. */
+  failed: { hash: Hex; chainId: number; reason: string } | null;
 }
 
 /** The answer of `xr_getTransactionStatus`. */
@@ -56,6 +72,21 @@ export class TransactionRecords {
     if (record === undefined) return Promise.reject(new Error(`Unknown transaction ${hash}`));
     if (record.outcome !== undefined) return Promise.resolve(record.outcome);
     return new Promise((resolve) => record.waiters.push(resolve));
+  }
+
+  /** The status of a bundle, computed from its transactions' records. */
+  bundleStatus(bundleId: Hex, hashes: readonly Hex[], batchOfSlot: (slot: number) => BatchRef | null): BundleStatus {
+    const transactions = hashes.map((hash) => this.status(hash, batchOfSlot)!);
+    const dropped = hashes
+      .map((hash) => this.#records.get(hash)!.outcome)
+      .find((outcome) => outcome?.kind === "dropped");
+    const failedHash = dropped?.kind === "dropped" ? (dropped.failedTransaction ?? hashes[0]!) : undefined;
+    const failed =
+      dropped?.kind === "dropped" && failedHash !== undefined
+        ? { hash: failedHash, chainId: this.#records.get(failedHash)!.transaction.chainId, reason: dropped.reason }
+        : null;
+    const status = failed !== null ? "dropped" : transactions.every((t) => t.status === "included") ? "included" : "pending";
+    return { bundleId, status, transactions, failed };
   }
 
   /** The status of a transaction, or `null` if the sequencer never accepted it. */

@@ -1,9 +1,13 @@
-import type { Address, Hex } from "viem";
+import { type Address, decodeFunctionResult, encodeFunctionData, type Hex, keccak256, concat } from "viem";
+import { artifact } from "../contracts/artifacts.ts";
 import { ROLLUP_BLOCK_GAS_LIMIT, type Chain } from "../rollups/chain.ts";
+import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
 import { applyBatch, type Batch, buildBatch, type InboxState } from "./batch/builder.ts";
 import {
   AlreadyKnownError,
+  BundleFailedError,
   GasLimitTooHighError,
+  InvalidBundleError,
   InsufficientFundsError,
   NonceTooHighError,
   NonceTooLowError,
@@ -12,13 +16,14 @@ import {
   TransactionDroppedError,
   WrongChainIdError,
 } from "./errors.ts";
-import { executeSlot } from "./executor.ts";
+import { type ExecutionContext, executeSlot } from "./executor.ts";
 import type { BatchPoster } from "./inbox.ts";
-import { decodeRawTransaction } from "./intake.ts";
+import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
-import { type BatchRef, TransactionRecords, type TransactionStatus } from "./records.ts";
-import type { SequencedTransaction, SlotResult } from "./types.ts";
+import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
+import type { Relayer } from "./relayer.ts";
+import type { MessageHashes, SequencedTransaction, SlotResult } from "./types.ts";
 
 /**
  * How the sequencer produces blocks.
@@ -39,6 +44,12 @@ export interface SequencerParameters {
   inbox: InboxState;
   policy: OrderingPolicy;
   mode: SequencerMode;
+  /** Signs the relays (actions) of cross-rollup messages with the sequencer's key. */
+  relayer: Relayer;
+  /** How deep messages sent while handling messages may nest. */
+  maxMessageDepth: number;
+  /** Drop transactions that would revert, with their reason, instead of including them reverted. */
+  revertProtection: boolean;
   /** Unix timestamp (seconds) of the rollups' genesis. */
   genesisTimestamp: number;
   /** Called with errors of background work (slot production, batch posting). */
@@ -49,6 +60,9 @@ export interface SequencerParameters {
 
 /** Most transactions a sender may queue ahead of its next nonce. */
 export const MAX_NONCE_GAP = 1024;
+
+/** Most transactions in one bundle. */
+export const MAX_BUNDLE_SIZE = 16;
 
 /** A batch the sequencer posted. */
 export interface PostedBatch extends BatchRef {
@@ -69,6 +83,9 @@ export class SharedSequencer {
   readonly #records = new TransactionRecords();
   readonly #posted: PostedBatch[] = [];
   readonly #batchOfSlot = new Map<number, PostedBatch>();
+  readonly #bundles = new Map<Hex, Hex[]>();
+  readonly #execution: ExecutionContext;
+  #messageHashes: MessageHashes[];
   #unbatched: SlotResult[] = [];
   #inbox: InboxState;
   #arrivals = 0;
@@ -86,6 +103,14 @@ export class SharedSequencer {
     this.#inbox = parameters.inbox;
     this.#nextGlobalSeq = parameters.inbox.nextGlobalSeq;
     this.#lastTimestamp = parameters.genesisTimestamp;
+    this.#execution = {
+      rollups: parameters.rollups,
+      relayer: parameters.relayer,
+      maxMessageDepth: parameters.maxMessageDepth,
+      revertProtection: parameters.revertProtection,
+    };
+    const zeros = parameters.rollups.map((): Hex => `0x${"00".repeat(32)}`);
+    this.#messageHashes = parameters.rollups.map(() => ({ sent: [...zeros], relayed: [...zeros] }));
   }
 
   /** The ordering policy in use. */
@@ -96,6 +121,11 @@ export class SharedSequencer {
   /** The batches posted so far, oldest first. */
   get batches(): readonly PostedBatch[] {
     return this.#posted;
+  }
+
+  /** Every rollup's messenger rolling hashes after the last slot, in registration order. */
+  get lastMessageHashes(): readonly MessageHashes[] {
+    return this.#messageHashes;
   }
 
   /** Transactions accepted but not yet included or dropped. */
@@ -156,6 +186,68 @@ export class SharedSequencer {
    * waiting for it. Every accepted transaction ends included or dropped.
    */
   async accept(chainId: number, raw: unknown): Promise<SequencedTransaction> {
+    const { decoded, chainNonce } = await this.#validate(chainId, raw);
+    const expected = this.#mempool.nextNonce(chainId, decoded.from) ?? chainNonce;
+    if (decoded.nonce > expected + MAX_NONCE_GAP) {
+      throw new NonceTooHighError({ from: decoded.from, expected, got: decoded.nonce, maxGap: MAX_NONCE_GAP });
+    }
+    return this.#admit(decoded, chainId, chainNonce);
+  }
+
+  /**
+   * `xr_sendBundle`: accepts signed transactions for any rollups that are
+   * included together, with consecutive global sequence numbers, or not at
+   * all. Each must carry its sender's next nonce (counting earlier ones of
+   * the bundle). Resolves with the bundle id; in instant mode once the bundle
+   * is included (rejecting with {@link BundleFailedError} if it is not).
+   */
+  async submitBundle(raws: unknown): Promise<Hex> {
+    if (!Array.isArray(raws) || raws.length === 0 || raws.length > MAX_BUNDLE_SIZE) {
+      throw new InvalidBundleError({ reason: `expected an array of 1 to ${MAX_BUNDLE_SIZE} signed transactions` });
+    }
+    const checked: { decoded: DecodedTransaction; chainId: number; chainNonce: number }[] = [];
+    const nextNonces = new Map<string, number>();
+    for (const [index, raw] of raws.entries()) {
+      const decoded = decodeRawTransaction(raw);
+      if (decoded.chainId === undefined) {
+        throw new InvalidBundleError({ reason: `transaction ${index} has no chain id, so its rollup is unknown` });
+      }
+      try {
+        const { chainNonce } = await this.#validate(decoded.chainId, raw);
+        const key = `${decoded.chainId}:${decoded.from.toLowerCase()}`;
+        const expected = nextNonces.get(key) ?? this.#mempool.nextNonce(decoded.chainId, decoded.from) ?? chainNonce;
+        if (decoded.nonce !== expected) {
+          throw new InvalidBundleError({ reason: `transaction ${index} has nonce ${decoded.nonce}, its sender's next nonce is ${expected}` });
+        }
+        nextNonces.set(key, expected + 1);
+        checked.push({ decoded, chainId: decoded.chainId, chainNonce });
+      } catch (error) {
+        if (error instanceof InvalidBundleError) throw error;
+        throw new InvalidBundleError({ reason: `transaction ${index} was refused`, cause: error });
+      }
+    }
+    const hashes = checked.map(({ decoded }) => decoded.hash);
+    if (new Set(hashes).size !== hashes.length) throw new InvalidBundleError({ reason: "it holds the same transaction twice" });
+    const bundleId = keccak256(concat(hashes));
+    if (this.#bundles.has(bundleId)) throw new AlreadyKnownError({ hash: bundleId });
+    // All checks passed: admit every transaction at once, so a bundle is accepted whole or not at all.
+    for (const { decoded, chainId, chainNonce } of checked) this.#admit(decoded, chainId, chainNonce, bundleId);
+    this.#bundles.set(bundleId, hashes);
+    if (this.#parameters.mode.kind === "slots") return bundleId;
+    this.#produce();
+    await Promise.all(hashes.map((hash) => this.#records.outcome(hash)));
+    const status = this.bundleStatus(bundleId)!;
+    if (status.failed !== null) throw new BundleFailedError({ bundleId, ...status.failed });
+    return bundleId;
+  }
+
+  /** `xr_getBundle`: `null` for an unknown bundle id. */
+  bundleStatus(bundleId: Hex): BundleStatus | null {
+    const hashes = this.#bundles.get(bundleId.toLowerCase() as Hex);
+    return hashes === undefined ? null : this.#records.bundleStatus(bundleId, hashes, (slot) => this.#batchRef(slot));
+  }
+
+  async #validate(chainId: number, raw: unknown): Promise<{ decoded: DecodedTransaction; chainNonce: number }> {
     if (this.#state !== "running") throw new SequencerStoppedError();
     const rollup = this.#rollup(chainId);
     const decoded = decodeRawTransaction(raw);
@@ -172,15 +264,22 @@ export class SharedSequencer {
     ]);
     const cost = decoded.gas * decoded.maxFeePerGas + decoded.value;
     if (balance < cost) throw new InsufficientFundsError({ from: decoded.from, balance, cost });
-    // Re-read after the awaits: other submissions may have been accepted meanwhile.
+    // Re-checked after the awaits: other submissions may have been accepted meanwhile.
     if (this.#state !== "running") throw new SequencerStoppedError();
     if (this.#records.has(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
     const expected = this.#mempool.nextNonce(chainId, decoded.from) ?? chainNonce;
     if (decoded.nonce < expected) throw new NonceTooLowError({ from: decoded.from, expected, got: decoded.nonce });
-    if (decoded.nonce > expected + MAX_NONCE_GAP) {
-      throw new NonceTooHighError({ from: decoded.from, expected, got: decoded.nonce, maxGap: MAX_NONCE_GAP });
-    }
-    const transaction: SequencedTransaction = { ...decoded, chainId, arrival: this.#arrivals++ };
+    return { decoded, chainNonce };
+  }
+
+  #admit(decoded: DecodedTransaction, chainId: number, chainNonce: number, bundleId?: Hex): SequencedTransaction {
+    const { value: _value, ...fields } = decoded;
+    const transaction: SequencedTransaction = {
+      ...fields,
+      chainId,
+      arrival: this.#arrivals++,
+      ...(bundleId === undefined ? {} : { bundleId }),
+    };
     this.#records.accept(transaction);
     this.#mempool.add(transaction, chainNonce);
     return transaction;
@@ -193,10 +292,12 @@ export class SharedSequencer {
 
   /** `xr_getTransactionStatus`: `null` for a transaction the sequencer never accepted. */
   transactionStatus(hash: Hex): TransactionStatus | null {
-    return this.#records.status(hash, (slot) => {
-      const batch = this.#batchOfSlot.get(slot);
-      return batch === undefined ? null : { number: batch.number, l1TxHash: batch.l1TxHash };
-    });
+    return this.#records.status(hash, (slot) => this.#batchRef(slot));
+  }
+
+  #batchRef(slot: number): BatchRef | null {
+    const batch = this.#batchOfSlot.get(slot);
+    return batch === undefined ? null : { number: batch.number, l1TxHash: batch.l1TxHash };
   }
 
   /** Resolves when the given accepted transaction is included or dropped. */
@@ -252,11 +353,12 @@ export class SharedSequencer {
     const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp }, ROLLUP_BLOCK_GAS_LIMIT);
     let execution;
     try {
-      execution = await executeSlot(this.#parameters.rollups, { slot, timestamp, order, emptyBlocks });
+      execution = await executeSlot(this.#execution, { slot, timestamp, order, emptyBlocks });
+      if (execution.relayedMessages) this.#messageHashes = await this.#readMessageHashes();
     } catch (error) {
       this.#parameters.onError?.(error);
       const reason = `slot ${slot} failed: ${error instanceof Error ? error.message : String(error)}`;
-      for (const transaction of order) this.#drop(transaction, reason);
+      for (const transaction of order) this.#drop(transaction, { kind: "dropped", reason });
       return;
     }
     const included = execution.included.map(({ transaction, block }) => ({
@@ -264,15 +366,40 @@ export class SharedSequencer {
       inclusion: { globalSeq: this.#nextGlobalSeq++, blockNumber: block.number, blockHash: block.hash, slot },
     }));
     for (const { transaction, inclusion } of included) {
+      // Relays are the sequencer's own transactions: recorded so that their status can be asked too.
+      if (!this.#records.has(transaction.hash)) this.#records.accept(transaction);
       this.#records.settle(transaction.hash, { kind: "included", inclusion });
     }
-    for (const { transaction, reason } of execution.dropped) this.#drop(transaction, reason);
-    this.#unbatched.push({ slot, timestamp, included, dropped: execution.dropped, blocks: execution.blocks });
+    for (const { transaction, reason, failedTransaction } of execution.dropped) {
+      this.#drop(transaction, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
+    }
+    this.#unbatched.push({
+      slot,
+      timestamp,
+      included,
+      dropped: execution.dropped,
+      blocks: execution.blocks,
+      messageHashes: this.#messageHashes,
+    });
+  }
+
+  /** Every messenger's rolling message hashes, read from the chains after a slot that relayed messages. */
+  async #readMessageHashes(): Promise<MessageHashes[]> {
+    const { abi } = artifact("L2ToL2CrossDomainMessenger");
+    const chainIds = this.#parameters.rollups.map((rollup) => BigInt(rollup.spec.chainId));
+    const data = encodeFunctionData({ abi, functionName: "messageHashes", args: [chainIds] });
+    return Promise.all(
+      this.#parameters.rollups.map(async (rollup) => {
+        const result = (await rollup.provider.request({ method: "eth_call", params: [{ to: MESSENGER_ADDRESS, data }, "latest"] })) as Hex;
+        const [sent, relayed] = decodeFunctionResult({ abi, functionName: "messageHashes", data: result });
+        return { sent: [...sent], relayed: [...relayed] };
+      }),
+    );
   }
 
   /** Drops a transaction and, as they can no longer run, its sender's later ones. */
-  #drop(transaction: SequencedTransaction, reason: string): void {
-    this.#records.settle(transaction.hash, { kind: "dropped", reason });
+  #drop(transaction: SequencedTransaction, outcome: Outcome & { kind: "dropped" }): void {
+    this.#records.settle(transaction.hash, outcome);
     const successors = this.#mempool.removeFrom(transaction.chainId, transaction.from, transaction.nonce);
     for (const successor of successors) {
       this.#records.settle(successor.hash, {

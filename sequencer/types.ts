@@ -14,8 +14,10 @@ export interface SequencedTransaction {
   maxFeePerGas: bigint;
   /** `maxPriorityFeePerGas` (or `gasPrice` for legacy transactions). */
   maxPriorityFeePerGas: bigint;
-  /** Acceptance order across all rollups: 0, 1, 2, … */
+  /** Acceptance order across all rollups: 0, 1, 2, … (-1 for the sequencer's relays). */
   arrival: number;
+  /** The bundle it belongs to, if any: a bundle's transactions run together or not at all. */
+  bundleId?: Hex;
 }
 
 /** Where an included transaction ended up. */
@@ -38,6 +40,15 @@ export interface ProducedBlock {
   transactions: Hex[];
 }
 
+/**
+ * A rollup messenger's cumulative rolling hashes of the messages it sent to,
+ * and relayed from, each rollup (indexed by registration order).
+ */
+export interface MessageHashes {
+  sent: Hex[];
+  relayed: Hex[];
+}
+
 /** What one slot did on every rollup. */
 export interface SlotResult {
   slot: number;
@@ -45,6 +56,8 @@ export interface SlotResult {
   /** Included transactions in global order, with their inclusion. */
   included: { transaction: SequencedTransaction; inclusion: Inclusion }[];
   dropped: { transaction: SequencedTransaction; reason: string }[];
-  /** The blocks produced, at most one per rollup, in the rollups' order. */
+  /** The blocks produced, in production order. */
   blocks: ProducedBlock[];
+  /** Every rollup's message hashes after the slot, in registration order. */
+  messageHashes: MessageHashes[];
 }

@@ -9,7 +9,9 @@ struct RollupHead {
 }
 
 /// @notice One rollup's part of a batch: the blocks [fromBlock, toBlock] and where they lead.
-/// @dev toBlock == fromBlock - 1 means "no block for this rollup in this batch".
+/// @dev toBlock == fromBlock - 1 means "no block for this rollup in this batch". sentMessages[j] and
+///      relayedMessages[j] are the rollup's messenger's rolling hashes of the messages sent to and relayed from
+///      registered rollup j (registration order) after block toBlock.
 struct RollupCommitment {
     uint64 chainId;
     uint64 fromBlock;
@@ -17,6 +19,8 @@ struct RollupCommitment {
     uint32 txCount;
     bytes32 blockHash;
     bytes32 stateRoot;
+    bytes32[] sentMessages;
+    bytes32[] relayedMessages;
 }
 
 /// @notice What links a batch to the one before it.
@@ -33,9 +37,10 @@ struct BatchHeader {
 ///         The inbox guarantees that batches form a single hash chain (numbers without gap or repeat, each
 ///         naming its predecessor's hash), that global sequence numbers are contiguous across batches and
 ///         match the transaction counts, that every rollup's blocks are contiguous, and that only the
-///         sequencer can submit. It does NOT re-execute transactions: the block hashes and state roots are
-///         the sequencer's claims, checked off-chain by re-deriving the rollups from the batches' calldata
-///         (`xrollup verify`).
+///         sequencer can submit, and that every message a rollup sent to another was relayed there and
+///         nothing else was (shared validity: the messengers' rolling hashes match pairwise). It does NOT
+///         re-execute transactions: the block hashes, state roots and message hashes are the sequencer's
+///         claims, checked off-chain by re-deriving the rollups from the batches' calldata (`xrollup verify`).
 contract SharedInbox {
     /// @notice The only account allowed to submit batches.
     address public immutable sequencer;
@@ -142,6 +147,12 @@ contract SharedInbox {
     /// @notice Thrown when the commitments' transaction counts do not add up to the global sequence range.
     error TxCountMismatch(uint64 expected, uint64 got);
 
+    /// @notice Thrown when a commitment does not carry one sent and one relayed hash per registered rollup.
+    error MessageHashesLength(uint64 chainId);
+
+    /// @notice Thrown when what a rollup sent to another differs from what the other relayed from it.
+    error MessagesMismatch(uint64 source, uint64 destination);
+
     /// @notice Registers the rollups at their genesis blocks.
     /// @param _sequencer           The only account allowed to submit batches.
     /// @param _genesisTimestamp    Timestamp of the rollups' genesis blocks.
@@ -187,8 +198,8 @@ contract SharedInbox {
     }
 
     /// @notice Commits the next batch: new heads for every rollup and the transactions that lead there.
-    /// @dev All checks run before any write; the commitments' chain ids are distinct, so checking one does
-    ///      not depend on another's new head.
+    /// @dev All checks run before any write, shared validity (_checkMessages) last; the commitments' chain ids
+    ///      are distinct, so checking one does not depend on another's new head.
     /// @param _header        Links the batch to the previous one and gives its global sequence range.
     /// @param _rollups       One commitment per registered rollup, in registration order.
     /// @param _transactions  Compressed transaction payload. Only hashed here: it is in the calldata so that
@@ -224,6 +235,7 @@ contract SharedInbox {
         }
         uint64 seqCount = _header.globalSeqEnd - _header.globalSeqStart;
         if (txSum != seqCount) revert TxCountMismatch(seqCount, txSum);
+        _checkMessages(_rollups);
 
         for (uint256 i = 0; i < _rollups.length; i++) {
             RollupCommitment calldata c = _rollups[i];
@@ -238,5 +250,25 @@ contract SharedInbox {
         batchCount = _header.number;
         nextGlobalSeq = _header.globalSeqEnd;
         emit BatchSubmitted(_header.number, batchHash_, _header.globalSeqStart, _header.globalSeqEnd, transactionsHash);
+    }
+
+    /// @notice Checks shared validity: for every pair of rollups, the rolling hash of the messages i sent to j equals
+    ///         the rolling hash of the messages j relayed from i. A message sent but not relayed, relayed but never
+    ///         sent, or relayed in another order makes the pair differ.
+    /// @param _rollups  The batch's commitments, already checked to be one per rollup in registration order.
+    function _checkMessages(RollupCommitment[] calldata _rollups) internal pure {
+        uint256 count = _rollups.length;
+        for (uint256 i = 0; i < count; i++) {
+            if (_rollups[i].sentMessages.length != count) revert MessageHashesLength(_rollups[i].chainId);
+            if (_rollups[i].relayedMessages.length != count) revert MessageHashesLength(_rollups[i].chainId);
+        }
+        for (uint256 i = 0; i < count; i++) {
+            for (uint256 j = 0; j < count; j++) {
+                if (i == j) continue;
+                if (_rollups[i].sentMessages[j] != _rollups[j].relayedMessages[i]) {
+                    revert MessagesMismatch(_rollups[i].chainId, _rollups[j].chainId);
+                }
+            }
+        }
     }
 }

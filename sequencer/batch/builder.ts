@@ -37,6 +37,10 @@ export interface RollupCommitment {
   txCount: number;
   blockHash: Hex;
   stateRoot: Hex;
+  /** The messenger's rolling hash of messages sent to each rollup (registration order), after `toBlock`. */
+  sentMessages: readonly Hex[];
+  /** The messenger's rolling hash of messages relayed from each rollup, after `toBlock`. */
+  relayedMessages: readonly Hex[];
 }
 
 /** A batch ready to post: the call's arguments, its payload and its hash. */
@@ -58,7 +62,8 @@ export interface Batch {
  */
 export function buildBatch(slots: readonly SlotResult[], previous: InboxState): Batch {
   if (slots.length === 0) throw new Error("A batch needs at least one slot");
-  const rollups = previous.heads.map(({ chainId, head }) => {
+  const messageHashes = slots.at(-1)!.messageHashes;
+  const rollups = previous.heads.map(({ chainId, head }, index) => {
     const blocks = slots.flatMap((slot) =>
       slot.blocks.filter((block) => block.chainId === chainId).map((block) => ({ ...block, slot: slot.slot })),
     );
@@ -70,6 +75,8 @@ export function buildBatch(slots: readonly SlotResult[], previous: InboxState): 
       txCount: blocks.reduce((count, block) => count + block.transactions.length, 0),
       blockHash: last?.hash ?? head.blockHash,
       stateRoot: last?.stateRoot ?? head.stateRoot,
+      sentMessages: messageHashes[index]!.sent,
+      relayedMessages: messageHashes[index]!.relayed,
     };
     const payload = {
       chainId,

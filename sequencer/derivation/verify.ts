@@ -1,6 +1,17 @@
-import { type Address, createPublicClient, custom, decodeFunctionData, type EIP1193Provider, type Hex, http } from "viem";
-import { sharedInboxArtifact } from "../../contracts/artifacts.ts";
+import {
+  type Address,
+  createPublicClient,
+  custom,
+  decodeFunctionData,
+  decodeFunctionResult,
+  type EIP1193Provider,
+  encodeFunctionData,
+  type Hex,
+  http,
+} from "viem";
+import { artifact, sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import { type Chain, createChain } from "../../rollups/chain.ts";
+import { installPredeploys, MESSENGER_ADDRESS } from "../../rollups/predeploys.ts";
 import { type BatchReplay, planReplay, type PostedBatchData } from "./plan.ts";
 
 /** Where derivation found the chain rebuilt from L1 to differ from what L1 commits. */
@@ -9,7 +20,7 @@ export interface DerivationMismatch {
   batch: number;
   chainId: number;
   blockNumber: number;
-  field: "blockHash" | "stateRoot" | "transactions";
+  field: "blockHash" | "stateRoot" | "transactions" | "sentMessages" | "relayedMessages";
   expected: string;
   actual: string;
 }
@@ -53,11 +64,13 @@ interface RpcBlock {
  * ```
  */
 export async function verifyFromL1({ l1, inbox }: VerifyFromL1Parameters): Promise<VerifyResult> {
-  const { genesisTimestamp, rollups, batches } = await readInbox(l1, inbox);
+  const { genesisTimestamp, sequencer, rollups, batches } = await readInbox(l1, inbox);
   const plan = planReplay(batches);
   const chains = await Promise.all(
     rollups.map(({ chainId }) => createChain({ name: `replay-${chainId}`, chainId, kind: "rollup", genesisTimestamp })),
   );
+  const chainIds = rollups.map(({ chainId }) => chainId);
+  await Promise.all(chains.map((chain) => installPredeploys(chain, { sequencer, chainIds })));
   try {
     for (const [index, chain] of chains.entries()) {
       const genesis = await block(chain, 0);
@@ -69,13 +82,13 @@ export async function verifyFromL1({ l1, inbox }: VerifyFromL1Parameters): Promi
         }
       }
     }
-    return await replay(chains, plan);
+    return await replay(chains, plan, chainIds);
   } finally {
     await Promise.allSettled(chains.map((chain) => chain.close()));
   }
 }
 
-async function replay(chains: readonly Chain[], plan: readonly BatchReplay[]): Promise<VerifyResult> {
+async function replay(chains: readonly Chain[], plan: readonly BatchReplay[], chainIds: readonly number[]): Promise<VerifyResult> {
   const totals = { batches: 0, transactions: 0, blocks: 0 };
   for (const batch of plan) {
     const mismatches = await Promise.all(
@@ -103,6 +116,13 @@ async function replay(chains: readonly Chain[], plan: readonly BatchReplay[]): P
         if (head.stateRoot !== commitment.stateRoot) {
           return mismatch(batch, chain, Number(commitment.toBlock), "stateRoot", commitment.stateRoot, head.stateRoot);
         }
+        const hashes = await messageHashes(chain, chainIds, Number(commitment.toBlock));
+        for (const field of ["sentMessages", "relayedMessages"] as const) {
+          const actual = field === "sentMessages" ? hashes.sent : hashes.relayed;
+          if (actual.join() !== commitment[field].join()) {
+            return mismatch(batch, chain, Number(commitment.toBlock), field, commitment[field].join(","), actual.join(","));
+          }
+        }
         return undefined;
       }),
     );
@@ -128,6 +148,18 @@ function mismatch(
   return { batch: batch.number, chainId: chain.spec.chainId, blockNumber, field, expected: String(expected), actual: String(actual) };
 }
 
+/** The messenger's rolling message hashes on a rebuilt chain after block `number`. */
+async function messageHashes(chain: Chain, chainIds: readonly number[], number: number) {
+  const { abi } = artifact("L2ToL2CrossDomainMessenger");
+  const data = encodeFunctionData({ abi, functionName: "messageHashes", args: [chainIds.map(BigInt)] });
+  const result = (await chain.provider.request({
+    method: "eth_call",
+    params: [{ to: MESSENGER_ADDRESS, data }, `0x${number.toString(16)}`],
+  })) as Hex;
+  const [sent, relayed] = decodeFunctionResult({ abi, functionName: "messageHashes", data: result });
+  return { sent, relayed };
+}
+
 async function block(chain: Chain, number: number): Promise<RpcBlock> {
   return (await chain.provider.request({
     method: "eth_getBlockByNumber",
@@ -140,9 +172,10 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
   const { abi } = sharedInboxArtifact();
   const client = createPublicClient({ transport: typeof l1 === "string" ? http(l1) : custom(l1) });
   const contract = { address: inbox, abi } as const;
-  const [genesisTimestamp, chainIds] = await Promise.all([
+  const [genesisTimestamp, chainIds, sequencer] = await Promise.all([
     client.readContract({ ...contract, functionName: "genesisTimestamp" }),
     client.readContract({ ...contract, functionName: "rollupChainIds" }),
+    client.readContract({ ...contract, functionName: "sequencer" }),
   ]);
   const registered = await client.getContractEvents({ ...contract, eventName: "RollupRegistered", fromBlock: 0n });
   const rollups = chainIds.map((chainId) => {
@@ -162,5 +195,5 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
       return { header, commitments, data, l1TxHash: log.transactionHash };
     }),
   );
-  return { genesisTimestamp: Number(genesisTimestamp), rollups, batches };
+  return { genesisTimestamp: Number(genesisTimestamp), sequencer, rollups, batches };
 }

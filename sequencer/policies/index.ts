@@ -3,7 +3,7 @@ import { fcfsPolicy } from "./fcfs.ts";
 import type { OrderingPolicy } from "./types.ts";
 
 export type { OrderingPolicy, SlotContext } from "./types.ts";
-export { keepNonceOrder } from "./nonce-order.ts";
+export { keepBundlesTogether, keepNonceOrder } from "./constraints.ts";
 
 /** The ordering policies selectable by name (`--policy`). */
 export const ORDERING_POLICIES: Readonly<Record<string, OrderingPolicy>> = {

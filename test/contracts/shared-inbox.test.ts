@@ -3,16 +3,11 @@ import { artifacts, network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { ArtifactMap } from "hardhat/types/artifacts";
 import {
-  type Abi,
   type Address,
   type ContractFunctionArgs,
   type Hex,
-  BaseError,
-  ContractFunctionRevertedError,
-  decodeErrorResult,
   encodeAbiParameters,
   getAddress,
-  isHex,
   keccak256,
   parseAbiParameters,
   parseEventLogs,
@@ -20,6 +15,7 @@ import {
   zeroAddress,
   zeroHash,
 } from "viem";
+import { expectRevert } from "../support/contracts.ts";
 
 type InboxAbi = ArtifactMap["SharedInbox"]["abi"];
 type SubmitBatchArgs = ContractFunctionArgs<InboxAbi, "nonpayable", "submitBatch">;
@@ -62,6 +58,8 @@ const DEFAULT_PARTS: readonly RollupPart[] = [
   { blocks: 1, txCount: 2 },
   { blocks: 1, txCount: 1 },
 ];
+/** Message hashes of rollups that never sent or relayed a message: one zero hash per registered rollup. */
+const NO_MESSAGES: readonly Hex[] = CHAIN_IDS.map(() => zeroHash);
 /**
  * An explicit gas limit skips gas estimation, so a forged batch is mined and reverts on chain
  * instead of being refused by the node before it is sent.
@@ -72,7 +70,7 @@ const FORCE_GAS = 1_000_000n;
 const BATCH_HASH_PARAMETERS = parseAbiParameters([
   "BatchHeader header, RollupCommitment[] rollups, bytes32 transactionsHash",
   "struct BatchHeader { uint64 number; bytes32 prevHash; uint64 globalSeqStart; uint64 globalSeqEnd; }",
-  "struct RollupCommitment { uint64 chainId; uint64 fromBlock; uint64 toBlock; uint32 txCount; bytes32 blockHash; bytes32 stateRoot; }",
+  "struct RollupCommitment { uint64 chainId; uint64 fromBlock; uint64 toBlock; uint32 txCount; bytes32 blockHash; bytes32 stateRoot; bytes32[] sentMessages; bytes32[] relayedMessages; }",
 ]);
 
 function batchHash(batch: Batch): Hex {
@@ -99,40 +97,6 @@ function withMatchingSeqEnd(batch: Batch): Batch {
 function withRollup(batch: Batch, index: number, change: Partial<RollupCommitment>): Batch {
   const rollups = batch.rollups.map((rollup, i) => (i === index ? { ...rollup, ...change } : rollup));
   return { ...batch, rollups };
-}
-
-/** The custom error a revert carries, decoded with the inbox ABI, whichever viem error wraps it. */
-function revertOf(error: unknown, abi: Abi): { errorName: string; args: readonly unknown[] } {
-  if (!(error instanceof BaseError)) throw new Error(`expected a viem error, got: ${String(error)}`);
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (reverted instanceof ContractFunctionRevertedError && reverted.data !== undefined) {
-    return { errorName: reverted.data.errorName, args: reverted.data.args ?? [] };
-  }
-  // A failed deployment is not a contract call: viem leaves the revert data undecoded on the node's error.
-  const withData = error.walk((e) => typeof e === "object" && e !== null && "data" in e && isHex(e.data));
-  if (typeof withData === "object" && withData !== null && "data" in withData && isHex(withData.data)) {
-    const decoded = decodeErrorResult({ abi, data: withData.data });
-    return { errorName: decoded.errorName, args: decoded.args ?? [] };
-  }
-  throw new Error(`expected a revert with a custom error, got: ${error.message}`);
-}
-
-async function expectRevert(
-  action: Promise<unknown>,
-  abi: Abi,
-  errorName: string,
-  args: readonly unknown[],
-): Promise<void> {
-  let outcome: unknown;
-  try {
-    await action;
-  } catch (error) {
-    outcome = error;
-  }
-  if (outcome === undefined) expect.fail(`expected a revert with ${errorName}, but the call succeeded`);
-  const revert = revertOf(outcome, abi);
-  expect(revert.errorName).to.equal(errorName);
-  expect(revert.args).to.deep.equal(args);
 }
 
 const connections: NetworkConnection[] = [];
@@ -190,6 +154,8 @@ async function inboxFixture() {
         txCount: part.txCount,
         blockHash: empty ? head.blockHash : blockHashOf(chainId, toBlock),
         stateRoot: empty ? head.stateRoot : stateRootOf(chainId, toBlock),
+        sentMessages: NO_MESSAGES,
+        relayedMessages: NO_MESSAGES,
       };
     });
     const header = { number, prevHash: state.lastBatchHash, globalSeqStart: state.nextGlobalSeq, globalSeqEnd: 0n };
@@ -365,6 +331,23 @@ describe("SharedInbox", () => {
       expect(updated.map((log) => log.args.chainId)).to.deep.equal([901n]);
     });
 
+    it("a batch where each rollup relayed exactly what the other sent it is accepted", async () => {
+      const { nextBatch, submit, readState } = await inboxFixture();
+      const fromA = keccak256(toHex("rolling hash of the messages 901 sent to 902"));
+      const fromB = keccak256(toHex("rolling hash of the messages 902 sent to 901"));
+      const valid = await nextBatch();
+      // Entry j is about rollup j: 901 sent fromA to 902, which relayed it; 902 sent fromB to 901, which relayed it.
+      const with901 = withRollup(valid, 0, { sentMessages: [zeroHash, fromA], relayedMessages: [zeroHash, fromB] });
+      const batch = withRollup(with901, 1, { sentMessages: [fromB, zeroHash], relayedMessages: [fromA, zeroHash] });
+
+      await submit(batch);
+
+      const state = await readState();
+      expect(state.batchCount).to.equal(1n);
+      expect(state.lastBatchHash).to.equal(batchHash(batch));
+      expect(state.lastBatchHash).to.not.equal(batchHash(valid));
+    });
+
     it("a batch with no transaction and no block for any rollup still extends the chain", async () => {
       const { nextBatch, submit, readState } = await inboxFixture();
       await submit(await nextBatch());
@@ -457,6 +440,8 @@ describe("SharedInbox", () => {
             txCount: 0,
             blockHash: zeroHash,
             stateRoot: zeroHash,
+            sentMessages: NO_MESSAGES,
+            relayedMessages: NO_MESSAGES,
           };
           return { batch: { ...valid, rollups: [...valid.rollups, extra] }, args: [2n, 3n] };
         },
@@ -495,6 +480,35 @@ describe("SharedInbox", () => {
         name: "giving a rollup no block but transactions",
         error: "EmptyRangeChangedHead",
         forge: (valid, { before }) => ({ batch: emptyFor902(valid, before, { txCount: 1 }), args: [902n] }),
+      },
+      {
+        name: "whose messages sent from 901 to 902 differ from those 902 relayed from 901",
+        error: "MessagesMismatch",
+        forge: (valid) => ({
+          batch: withRollup(valid, 0, { sentMessages: [zeroHash, forgedHash] }),
+          args: [901n, 902n],
+        }),
+      },
+      {
+        name: "relaying on 901 a message 902 never sent",
+        error: "MessagesMismatch",
+        forge: (valid) => ({
+          batch: withRollup(valid, 0, { relayedMessages: [zeroHash, forgedHash] }),
+          args: [902n, 901n],
+        }),
+      },
+      {
+        name: "with fewer sent-message hashes than rollups",
+        error: "MessageHashesLength",
+        forge: (valid) => ({ batch: withRollup(valid, 1, { sentMessages: [zeroHash] }), args: [902n] }),
+      },
+      {
+        name: "with more relayed-message hashes than rollups",
+        error: "MessageHashesLength",
+        forge: (valid) => ({
+          batch: withRollup(valid, 0, { relayedMessages: [zeroHash, zeroHash, zeroHash] }),
+          args: [901n],
+        }),
       },
       {
         name: "claiming more global sequence numbers than transactions",

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { type Address, getContractAddress, type Hex, isAddressEqual, keccak256, toHex } from "viem";
+import { zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Devnet, DevnetChain } from "../../devnet/devnet.ts";
 import { defaultSequencerAccount } from "../../rollups/accounts.ts";
@@ -169,6 +170,10 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
             transactions: [raw],
           },
         ],
+        messageHashes: devnet.rollups.map(() => {
+          const none = devnet.rollups.map((): Hex => zeroHash);
+          return { sent: none, relayed: none };
+        }),
       };
       const batch = buildBatch([slot], await readInboxState(devnet));
       forgedBatch = Number(batch.header.number);

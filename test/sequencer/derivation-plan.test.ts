@@ -31,7 +31,8 @@ function slot(number: number, transactions: { chainId: number; raw: Hex }[], fir
     const transaction = { hash: hash(Number(BigInt(raw))), chainId, from: "0x0000000000000000000000000000000000000001", nonce: 0, raw, gas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival: index } as SequencedTransaction;
     return { transaction, inclusion: { globalSeq: firstSeq + index, blockNumber: block.number, blockHash: block.hash, slot: number } };
   });
-  return { slot: number, timestamp: 1_000 + number, included, dropped: [], blocks };
+  const none = [hash(0), hash(0)];
+  return { slot: number, timestamp: 1_000 + number, included, dropped: [], blocks, messageHashes: [{ sent: none, relayed: none }, { sent: none, relayed: none }] };
 }
 
 const posted = (batch: Batch): PostedBatchData => ({ header: batch.header, commitments: batch.commitments, data: batch.data, l1TxHash: hash(1) });

@@ -27,3 +27,25 @@ export function keepNonceOrder(order: readonly SequencedTransaction[]): Sequence
 function senderKey(transaction: SequencedTransaction): string {
   return `${transaction.chainId}:${transaction.from.toLowerCase()}`;
 }
+
+/**
+ * Keeps each bundle's transactions together, in the bundle's own order, at
+ * the place the policy gave to the bundle's first transaction: a bundle's
+ * transactions get consecutive global sequence numbers.
+ */
+export function keepBundlesTogether(order: readonly SequencedTransaction[]): SequencedTransaction[] {
+  const members = new Map<string, SequencedTransaction[]>();
+  for (const transaction of order) {
+    if (transaction.bundleId === undefined) continue;
+    const list = members.get(transaction.bundleId) ?? [];
+    list.push(transaction);
+    members.set(transaction.bundleId, list);
+  }
+  const placed = new Set<string>();
+  return order.flatMap((transaction) => {
+    if (transaction.bundleId === undefined) return [transaction];
+    if (placed.has(transaction.bundleId)) return [];
+    placed.add(transaction.bundleId);
+    return members.get(transaction.bundleId)!.sort((a, b) => a.arrival - b.arrival);
+  });
+}

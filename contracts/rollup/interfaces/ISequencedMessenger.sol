@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IL2ToL2CrossDomainMessenger} from "./IL2ToL2CrossDomainMessenger.sol";
+
+/// @title ISequencedMessenger
+/// @notice The xrollup additions to the Superchain messenger: the shared sequencer relays each message in the slot
+///         that sent it, with its signature as the proof that the message was sent, and every batch commits the
+///         rolling hashes of the messages each rollup sent and relayed so that L1 can check they match.
+interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
+    /// @notice A message as the sequencer relays it.
+    /// @param destination  Chain id of the destination chain.
+    /// @param source       Chain id of the source chain.
+    /// @param nonce        Nonce of the message on the source chain.
+    /// @param sender       Contract that sent the message.
+    /// @param target       Contract the message calls.
+    /// @param message      Calldata of that call.
+    /// @param gasLimit     Gas the call gets; not part of the message hash.
+    struct Message {
+        uint256 destination;
+        uint256 source;
+        uint256 nonce;
+        address sender;
+        address target;
+        bytes message;
+        uint256 gasLimit;
+    }
+
+    /// @notice Emitted with SentMessage: the gas the sender asked the call on the destination chain to get.
+    /// @param messageHash  Hash of the message.
+    /// @param gasLimit     Gas limit of the call on the destination chain.
+    event MessageGasLimit(bytes32 indexed messageHash, uint256 gasLimit);
+
+    /// @notice Thrown when the constructor is given the zero address as sequencer.
+    error ZeroSequencer();
+
+    /// @notice Thrown when a message is sent to a chain id that is not one of the devnet's rollups.
+    error UnknownDestination(uint256 destination);
+
+    /// @notice Thrown when a relay's signature is not the sequencer's, or is malleable.
+    error InvalidSequencerSignature(address recovered);
+
+    /// @notice Thrown when the relay transaction has too little gas left to give the call its gas limit.
+    error InsufficientRelayGas(uint256 gasLimit, uint256 gasLeft);
+
+    /// @notice Thrown when the relayed call used all its gas and reverted without data.
+    error ActionOutOfGas(address target, uint256 gasLimit);
+
+    /// @notice Thrown when the relayed call reverted; returnData is the target's revert data.
+    error TargetCallFailed(address target, bytes returnData);
+
+    /// @notice Sends a message to a contract on another rollup, choosing the gas the call there gets.
+    /// @param _destination  Chain id of the destination rollup.
+    /// @param _target       Contract to call on the destination rollup.
+    /// @param _message      Calldata of that call.
+    /// @param _gasLimit     Gas the call on the destination rollup gets.
+    /// @return messageHash_ Hash of the message.
+    function sendMessageWithGasLimit(uint256 _destination, address _target, bytes calldata _message, uint256 _gasLimit)
+        external
+        returns (bytes32 messageHash_);
+
+    /// @notice Relays a message sent to this rollup, as signed by the sequencer; reverts if the call reverts.
+    /// @param _message  The message.
+    /// @param _v        Recovery id of the sequencer's signature of the message hash (EIP-191).
+    /// @param _r        r of the signature.
+    /// @param _s        s of the signature, in the lower half of the curve order.
+    /// @return returnData_ What the target returned.
+    function relayMessage(Message calldata _message, uint8 _v, bytes32 _r, bytes32 _s)
+        external
+        returns (bytes memory returnData_);
+
+    /// @notice Returns the rolling hashes of the messages sent to and relayed from each given rollup.
+    /// @param _chainIds  Chain ids of the rollups.
+    /// @return sent_     sentMessagesHash of each rollup.
+    /// @return relayed_  relayedMessagesHash of each rollup.
+    function messageHashes(uint256[] calldata _chainIds)
+        external
+        view
+        returns (bytes32[] memory sent_, bytes32[] memory relayed_);
+
+    /// @notice Returns the rolling hash of the messages sent from this rollup to a rollup.
+    /// @param _destination Chain id of the destination rollup.
+    /// @return The rolling hash, zero before the first message.
+    function sentMessagesHash(uint256 _destination) external view returns (bytes32);
+
+    /// @notice Returns the rolling hash of the messages relayed on this rollup from a rollup.
+    /// @param _source Chain id of the source rollup.
+    /// @return The rolling hash, zero before the first message.
+    function relayedMessagesHash(uint256 _source) external view returns (bytes32);
+
+    /// @notice Returns the only account whose signature relays a message.
+    /// @return The sequencer.
+    function SEQUENCER() external view returns (address);
+
+    /// @notice Returns the chain id of the devnet's first rollup.
+    /// @return The chain id.
+    function FIRST_CHAIN_ID() external view returns (uint256);
+
+    /// @notice Returns the number of the devnet's rollups, whose chain ids follow FIRST_CHAIN_ID.
+    /// @return The count.
+    function CHAIN_COUNT() external view returns (uint256);
+
+    /// @notice Returns the gas limit sendMessage gives the call on the destination rollup.
+    /// @return The gas limit.
+    function DEFAULT_GAS_LIMIT() external view returns (uint256);
+}
