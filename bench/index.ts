@@ -8,11 +8,13 @@ import { startDevnet } from "../devnet/devnet.ts";
 import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups/accounts.ts";
 import { hardhatRuntime } from "../rollups/chain.ts";
 import { serializeBatchPayload } from "../sequencer/batch/codec.ts";
+import { atomicMessages } from "./atomic.ts";
 import { percentile, sendAll, signTransfers } from "./workload.ts";
 
 const SENDERS = DEV_ACCOUNT_COUNT;
 const PER_SENDER = Number(process.env.BENCH_PER_SENDER ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ATOMIC_PER_SENDER = Number(process.env.BENCH_ATOMIC_PER_SENDER ?? 10);
 
 async function hardhatBaseline(chainId: number): Promise<number> {
   const hre = await hardhatRuntime();
@@ -27,7 +29,8 @@ async function hardhatBaseline(chainId: number): Promise<number> {
   );
   const { address, port } = await server.listen();
   try {
-    const { tps } = await sendAll(`http://${address}:${port}`, await signTransfers(chainId, SENDERS, PER_SENDER));
+    const url = `http://${address}:${port}`;
+    const { tps } = await sendAll((await signTransfers(chainId, SENDERS, PER_SENDER)).map((transactions) => ({ url, transactions })));
     return tps;
   } finally {
     await server.close();
@@ -50,7 +53,8 @@ async function xrollupRun(): Promise<{ tps: number; p50: number; p99: number; ra
   );
   try {
     const rollup = devnet.rollups[0]!;
-    const { tps, latenciesMs } = await sendAll(rollup.rpcUrl!, await signTransfers(rollup.chainId, SENDERS, PER_SENDER));
+    const signed = await signTransfers(rollup.chainId, SENDERS, PER_SENDER);
+    const { tps, latenciesMs } = await sendAll(signed.map((transactions) => ({ url: rollup.rpcUrl!, transactions })));
     await devnet.sequencer.flush();
     return { tps, p50: percentile(latenciesMs, 50), p99: percentile(latenciesMs, 99), ...sizes };
   } finally {
@@ -82,6 +86,14 @@ console.log(`  xrollup latency, submission to inclusion: p50 ${fmt(ours.p50, 1)}
 console.log(
   `Batch data: ${ours.rlp} bytes of signed transactions -> ${ours.raw} bytes serialised -> ${ours.compressed} bytes posted (${fmt(ours.rlp / ours.compressed, 2)}x smaller than the raw transactions)`,
 );
+
+console.log(`Atomic cross-rollup messages, instant mode: ${SENDERS} senders x ${ATOMIC_PER_SENDER} triggers over HTTP, each relayed on the next rollup`);
+for (const rollups of [2, 4]) {
+  const { perSecond, p50, p99, baselineTps } = await atomicMessages(rollups, SENDERS, ATOMIC_PER_SENDER);
+  console.log(
+    `  ${rollups} rollups: ${fmt(perSecond)} messages/s (${fmt(perSecond / baselineTps, 2)} of plain transfers in the same devnet, ${fmt(baselineTps)} tx/s); submission to inclusion p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms`,
+  );
+}
 
 console.log("Start-up (fresh process each): devnet with N rollups and RPC servers, against N+1 raw Hardhat chains");
 for (const rollups of [1, 4, 16]) {

@@ -1,37 +1,58 @@
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { devAccounts } from "../rollups/accounts.ts";
+import { type DevAccount, devAccounts } from "../rollups/accounts.ts";
+
+/** The call every transaction of a workload makes. */
+export interface WorkloadCall {
+  to: Address;
+  data?: Hex;
+  value?: bigint;
+  gas: bigint;
+}
 
 /**
- * Pre-signed transfers for one chain: `perSender` transactions from each
- * development account, nonces from 0, to a fixed recipient. Signed before the
- * clock starts, so only sending and executing is measured.
+ * Pre-signed transactions for one chain: `perSender` from each of the first
+ * `senders` development accounts, nonces from `firstNonce`. Signed before
+ * the clock starts, so only sending and executing is measured.
  */
-export async function signTransfers(chainId: number, senders: number, perSender: number): Promise<Hex[][]> {
-  const recipient = "0x000000000000000000000000000000000000beef";
+export async function signCalls(
+  chainId: number,
+  senders: readonly DevAccount[],
+  perSender: number,
+  call: WorkloadCall,
+  firstNonce = 0,
+): Promise<Hex[][]> {
   return Promise.all(
-    devAccounts()
-      .slice(0, senders)
-      .map(async ({ privateKey }) => {
-        const account = privateKeyToAccount(privateKey);
-        const signed: Hex[] = [];
-        for (let nonce = 0; nonce < perSender; nonce++) {
-          signed.push(
-            await account.signTransaction({
-              chainId,
-              nonce,
-              to: recipient,
-              value: 1n,
-              gas: 21_000n,
-              maxFeePerGas: 10_000_000_000n,
-              maxPriorityFeePerGas: 1n,
-              type: "eip1559",
-            }),
-          );
-        }
-        return signed;
-      }),
+    senders.map(async ({ privateKey }) => {
+      const account = privateKeyToAccount(privateKey);
+      const signed: Hex[] = [];
+      for (let nonce = firstNonce; nonce < firstNonce + perSender; nonce++) {
+        signed.push(
+          await account.signTransaction({
+            chainId,
+            nonce,
+            ...call,
+            maxFeePerGas: 10_000_000_000n,
+            maxPriorityFeePerGas: 1n,
+            type: "eip1559",
+          }),
+        );
+      }
+      return signed;
+    }),
   );
+}
+
+/** Pre-signed value transfers to a fixed recipient (see {@link signCalls}). */
+export function signTransfers(chainId: number, senders: number, perSender: number): Promise<Hex[][]> {
+  const recipient = "0x000000000000000000000000000000000000beef";
+  return signCalls(chainId, devAccounts().slice(0, senders), perSender, { to: recipient, value: 1n, gas: 21_000n });
+}
+
+/** One sender's share of a workload: its signed transactions, in nonce order, and where to send them. */
+export interface SenderWorkload {
+  url: string;
+  transactions: readonly Hex[];
 }
 
 /**
@@ -39,12 +60,12 @@ export async function signTransfers(chainId: number, senders: number, perSender:
  * as many in flight as senders), and returns transactions per second and the
  * latency of each call, submission to answer.
  */
-export async function sendAll(url: string, bySender: readonly Hex[][]): Promise<{ tps: number; latenciesMs: number[] }> {
+export async function sendAll(workloads: readonly SenderWorkload[]): Promise<{ tps: number; latenciesMs: number[] }> {
   let id = 0;
   const latenciesMs: number[] = [];
   const started = performance.now();
   await Promise.all(
-    bySender.map(async (transactions) => {
+    workloads.map(async ({ url, transactions }) => {
       for (const raw of transactions) {
         const sent = performance.now();
         const response = await fetch(url, {
@@ -59,7 +80,7 @@ export async function sendAll(url: string, bySender: readonly Hex[][]): Promise<
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const total = bySender.reduce((count, list) => count + list.length, 0);
+  const total = workloads.reduce((count, { transactions }) => count + transactions.length, 0);
   return { tps: total / seconds, latenciesMs };
 }
 

@@ -112,7 +112,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       inbox,
       policy: resolvePolicy(config.policy),
       mode: config.mode,
-      relayer: new Relayer(sequencerAccount),
+      relayer: new Relayer(defaultSequencerAccount()),
       maxMessageDepth: config.maxMessageDepth,
       revertProtection: config.revertProtection,
       genesisTimestamp,

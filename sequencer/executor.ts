@@ -1,6 +1,5 @@
 import { type Hex, parseTransaction, type RpcLog, type TransactionSerialized } from "viem";
 import type { Chain } from "../rollups/chain.ts";
-import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
 import { type CrossDomainMessage, type Relayer, sentMessagesOf } from "./relayer.ts";
 import { describeRevert, revertDataOf } from "./revert-reason.ts";
 import type { ProducedBlock, SequencedTransaction } from "./types.ts";
@@ -189,17 +188,12 @@ async function relayAll(
     const destination = rollupOf(context, Number(message.destination));
     const relay = await context.relayer.relayTransaction(destination, message);
     const where = `the action on rollup ${message.destination} (target ${message.target})`;
-    try {
-      await destination.provider.request({
-        method: "eth_call",
-        params: [{ from: relay.from, to: MESSENGER_ADDRESS, data: relay.data, gas: `0x${relay.gas.toString(16)}` }, "latest"],
-      });
-    } catch (error) {
-      return { reason: `${where} failed: ${describeRevert(revertDataOf(error))}` };
-    }
     const mined = await mineOne(destination, relay, timestamp);
     if ("reason" in mined) return { reason: `${where} was not included: ${mined.reason}` };
-    if (mined.receipt.status !== "0x1") return { reason: `${where} failed when mined` };
+    if (mined.receipt.status !== "0x1") {
+      // Re-run it on the state before it to learn why; the unit is rolled back anyway.
+      return { reason: `${where} failed: ${await callRevertReason(destination, relay, mined.block.number - 1)}` };
+    }
     steps.push({ transaction: relay, block: mined.block });
     const nested = sentMessagesOf(mined.receipt.logs, Number(message.destination));
     const failure = await relayAll(context, nested, depth + 1, timestamp, steps);
@@ -215,10 +209,15 @@ async function mineOne(rollup: Chain, transaction: SequencedTransaction, timesta
   return { block: produced.block, receipt: await receiptOf(rollup, transaction.hash) };
 }
 
-/** Re-runs a reverted transaction on the state before it to learn its revert reason. */
+/** Why a transaction reverted, as its sender should read it. */
 async function revertReason(rollup: Chain, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
+  const { to } = parseTransaction(transaction.raw as TransactionSerialized);
+  return `reverted on rollup ${rollup.spec.chainId}${to ? ` (to ${to})` : ""}: ${await callRevertReason(rollup, transaction, parentBlock)}`;
+}
+
+/** Re-runs a reverted transaction as a call on the state before it, and describes its revert data. */
+async function callRevertReason(rollup: Chain, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
   const parsed = parseTransaction(transaction.raw as TransactionSerialized);
-  const where = `reverted on rollup ${rollup.spec.chainId}${parsed.to ? ` (to ${parsed.to})` : ""}`;
   try {
     await rollup.provider.request({
       method: "eth_call",
@@ -234,9 +233,9 @@ async function revertReason(rollup: Chain, transaction: SequencedTransaction, pa
       ],
     });
   } catch (error) {
-    return `${where}: ${describeRevert(revertDataOf(error))}`;
+    return describeRevert(revertDataOf(error));
   }
-  return `${where} (out of gas)`;
+  return "out of gas";
 }
 
 /**

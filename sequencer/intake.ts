@@ -1,14 +1,6 @@
-import secp256k1 from "secp256k1";
-import {
-  type Address,
-  getAddress,
-  hexToBytes,
-  keccak256,
-  parseTransaction,
-  serializeTransaction,
-  type TransactionSerialized,
-} from "viem";
+import { type Address, keccak256, parseTransaction, serializeTransaction, type TransactionSerialized } from "viem";
 import { InvalidTransactionError } from "./errors.ts";
+import { recoverAddress } from "./secp256k1.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /** A decoded signed transaction, before the sequencer accepts it. */
@@ -59,21 +51,12 @@ export function decodeRawTransaction(raw: unknown): DecodedTransaction {
   };
 }
 
-/**
- * Recovers the signer with libsecp256k1 (native): viem's pure-JS recovery
- * costs about 3 ms a transaction here and capped the sequencer's throughput,
- * while EDR itself recovers natively.
- */
+/** Recovers the signer from the signature over the unsigned transaction's hash. */
 function recoverSender(parsed: ReturnType<typeof parseTransaction>): Address {
   const { r, s, v, yParity, ...unsigned } = parsed;
   const recovery = yParity ?? (v === undefined ? undefined : legacyRecoveryBit(v));
   if (r === undefined || s === undefined || recovery === undefined) throw new Error("missing signature");
-  const signingHash = hexToBytes(keccak256(serializeTransaction(unsigned)));
-  const signature = new Uint8Array(64);
-  signature.set(hexToBytes(r, { size: 32 }), 0);
-  signature.set(hexToBytes(s, { size: 32 }), 32);
-  const publicKey = secp256k1.ecdsaRecover(signature, recovery, signingHash, false);
-  return getAddress(`0x${keccak256(publicKey.subarray(1)).slice(-40)}`);
+  return recoverAddress(keccak256(serializeTransaction(unsigned)), { r, s, yParity: recovery });
 }
 
 /** The recovery bit of a legacy `v`: 27/28, or EIP-155's chainId * 2 + 35/36. */

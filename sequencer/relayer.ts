@@ -3,15 +3,18 @@ import {
   encodeAbiParameters,
   encodeFunctionData,
   type Hex,
+  hashMessage,
   keccak256,
   parseEventLogs,
-  parseSignature,
   type RpcLog,
+  serializeTransaction,
+  type TransactionSerializableEIP1559,
 } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
 import { artifact } from "../contracts/artifacts.ts";
+import type { DevAccount } from "../rollups/accounts.ts";
 import type { Chain } from "../rollups/chain.ts";
 import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
+import { signHash } from "./secp256k1.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /** A message a rollup's messenger emitted, ready to relay on its destination. */
@@ -72,9 +75,9 @@ const RELAY_OVERHEAD_GAS = 200_000n;
  * destination's messenger checks, and is signed by the sequencer's key.
  */
 export class Relayer {
-  readonly #account: PrivateKeyAccount;
+  readonly #account: DevAccount;
 
-  constructor(account: PrivateKeyAccount) {
+  constructor(account: DevAccount) {
     this.#account = account;
   }
 
@@ -86,12 +89,13 @@ export class Relayer {
   /** Signs the relay of `message` for its destination chain, with the sender's current nonce there. */
   async relayTransaction(destination: Chain, message: CrossDomainMessage): Promise<SequencedTransaction & { data: Hex }> {
     const { abi } = artifact("L2ToL2CrossDomainMessenger");
-    const signature = parseSignature(await this.#account.signMessage({ message: { raw: message.hash } }));
+    // The messenger checks an EIP-191 signature of the message hash by the sequencer.
+    const signature = signHash(hashMessage({ raw: message.hash }), this.#account.privateKey);
     const { hash: _hash, ...fields } = message;
     const data = encodeFunctionData({
       abi,
       functionName: "relayMessage",
-      args: [fields, Number(signature.v ?? BigInt(27 + (signature.yParity ?? 0))), signature.r, signature.s],
+      args: [fields, 27 + signature.yParity, signature.r, signature.s],
     });
     const [nonce, latest] = await Promise.all([
       destination.provider.request({ method: "eth_getTransactionCount", params: [this.address, "latest"] }),
@@ -99,7 +103,7 @@ export class Relayer {
     ]);
     const gas = RELAY_OVERHEAD_GAS + (message.gasLimit * 64n) / 63n + BigInt((data.length - 2) / 2) * 16n;
     const maxFeePerGas = 2n * BigInt(latest.baseFeePerGas) + 1n;
-    const raw = await this.#account.signTransaction({
+    const transaction: TransactionSerializableEIP1559 = {
       type: "eip1559",
       chainId: destination.spec.chainId,
       nonce: Number(nonce),
@@ -108,7 +112,8 @@ export class Relayer {
       gas,
       maxFeePerGas,
       maxPriorityFeePerGas: 0n,
-    });
+    };
+    const raw = serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), this.#account.privateKey));
     return {
       hash: keccak256(raw),
       chainId: destination.spec.chainId,

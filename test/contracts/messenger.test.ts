@@ -107,7 +107,8 @@ describe("L2ToL2CrossDomainMessenger", () => {
       ]);
     });
 
-    for (const getter of ["crossDomainMessageSender", "crossDomainMessageSource", "crossDomainMessageContext"] as const) {
+    const getters = ["crossDomainMessageSender", "crossDomainMessageSource", "crossDomainMessageContext"] as const;
+    for (const getter of getters) {
       it(`${getter} outside a relay reverts with NotEntered`, async () => {
         const { messenger } = await messengerFixture();
         await expectRevert(messenger.read[getter](), messenger.abi, "NotEntered", []);
@@ -142,7 +143,7 @@ describe("L2ToL2CrossDomainMessenger", () => {
       });
     }
 
-    it("a contract's message gets the next nonce, is recorded and rolled into the hash of its destination", async () => {
+    it("a contract's message gets the next nonce, is recorded and rolled into its destination's hash", async () => {
       const { publicClient, messenger, relayChain, relayChainAddress } = await messengerFixture();
       const hop = encodeFunctionData({ abi: relayChain.abi, functionName: "hop", args: [[], false] });
       const expectedHash = messageHashOf({
@@ -160,10 +161,18 @@ describe("L2ToL2CrossDomainMessenger", () => {
 
       const sent = parseEventLogs({ abi: messenger.abi, logs: receipt.logs, eventName: "SentMessage" });
       expect(sent.map((log) => log.args)).to.deep.equal([
-        { destination: OTHER_CHAIN_ID, target: relayChainAddress, messageNonce: 0n, sender: relayChainAddress, message: hop },
+        {
+          destination: OTHER_CHAIN_ID,
+          target: relayChainAddress,
+          messageNonce: 0n,
+          sender: relayChainAddress,
+          message: hop,
+        },
       ]);
       const gasLimits = parseEventLogs({ abi: messenger.abi, logs: receipt.logs, eventName: "MessageGasLimit" });
-      expect(gasLimits.map((log) => log.args)).to.deep.equal([{ messageHash: expectedHash, gasLimit: DEFAULT_GAS_LIMIT }]);
+      expect(gasLimits.map((log) => log.args)).to.deep.equal([
+        { messageHash: expectedHash, gasLimit: DEFAULT_GAS_LIMIT },
+      ]);
       expect(await messenger.read.messageNonce()).to.equal(1n);
       expect(await messenger.read.sentMessages([0n])).to.equal(expectedHash);
       expect(await messenger.read.sentMessagesHash([OTHER_CHAIN_ID])).to.equal(rolled(zeroHash, expectedHash));

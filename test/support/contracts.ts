@@ -92,7 +92,10 @@ export async function predeployMessenger(connection: NetworkConnection, paramete
     bytecode,
     args: [parameters.sequencer, parameters.firstChainId, parameters.chainCount],
   });
-  const runtimeCode = await connection.provider.request({ method: "eth_call", params: [{ data: creationCode }, "latest"] });
+  const runtimeCode = await connection.provider.request({
+    method: "eth_call",
+    params: [{ data: creationCode }, "latest"],
+  });
   if (!isHex(runtimeCode)) throw new Error(`eth_call of the creation code returned ${String(runtimeCode)}`);
   await connection.provider.request({ method: "hardhat_setCode", params: [MESSENGER_ADDRESS, runtimeCode] });
   return connection.viem.getContractAt("L2ToL2CrossDomainMessenger", MESSENGER_ADDRESS);
