@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { XrollupError } from "../errors/base.ts";
+import { runDemoCommand } from "./demo.ts";
 import { runDevnet } from "./devnet.ts";
 import { runVerify } from "./verify.ts";
 import { DEVNET_DEFAULTS } from "../devnet/config.ts";
@@ -43,6 +44,12 @@ program
   .option("--inbox <address>", "SharedInbox address (default: where the devnet's sequencer deploys it)")
   .option("--json", "print the result as JSON")
   .action(runVerify);
+
+program
+  .command("demo")
+  .description("run the atomic swap-and-deposit demo on an in-process devnet and narrate each scene")
+  .option("--json", "print the report as JSON")
+  .action(runDemoCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -25,6 +25,7 @@ const SOURCES = {
   Vault: "contracts/demo/Vault.sol",
   SwapAndDeposit: "contracts/demo/SwapAndDeposit.sol",
   MessageRelayChain: "contracts/test/MessageRelayChain.sol",
+  Greeter: "contracts/examples/Greeter.sol",
 } as const;
 
 /** A contract the TypeScript side loads. */

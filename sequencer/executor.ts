@@ -1,4 +1,4 @@
-import { type Hex, parseTransaction, type RpcLog, type TransactionSerialized } from "viem";
+import { getAddress, type Hex, parseTransaction, type RpcLog, type TransactionSerialized } from "viem";
 import type { Chain } from "../rollups/chain.ts";
 import { type CrossDomainMessage, type Relayer, sentMessagesOf } from "./relayer.ts";
 import { describeRevert, revertDataOf } from "./revert-reason.ts";
@@ -212,7 +212,8 @@ async function mineOne(rollup: Chain, transaction: SequencedTransaction, timesta
 /** Why a transaction reverted, as its sender should read it. */
 async function revertReason(rollup: Chain, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
   const { to } = parseTransaction(transaction.raw as TransactionSerialized);
-  return `reverted on rollup ${rollup.spec.chainId}${to ? ` (to ${to})` : ""}: ${await callRevertReason(rollup, transaction, parentBlock)}`;
+  const target = to ? ` (to ${getAddress(to)})` : "";
+  return `reverted on rollup ${rollup.spec.chainId}${target}: ${await callRevertReason(rollup, transaction, parentBlock)}`;
 }
 
 /** Re-runs a reverted transaction as a call on the state before it, and describes its revert data. */
