@@ -9,6 +9,7 @@ import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups
 import { hardhatRuntime } from "../rollups/chain.ts";
 import { serializeBatchPayload } from "../sequencer/batch/codec.ts";
 import { atomicMessages } from "./atomic.ts";
+import { encryptedAgainstFcfs } from "./encrypted.ts";
 import { percentile, sendAll, signTransfers } from "./workload.ts";
 
 const SENDERS = DEV_ACCOUNT_COUNT;
@@ -92,6 +93,16 @@ for (const rollups of [2, 4]) {
   const { perSecond, p50, p99, baselineTps } = await atomicMessages(rollups, SENDERS, ATOMIC_PER_SENDER);
   console.log(
     `  ${rollups} rollups: ${fmt(perSecond)} messages/s (${fmt(perSecond / baselineTps, 2)} of plain transfers in the same devnet, ${fmt(baselineTps)} tx/s); submission to inclusion p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms`,
+  );
+}
+
+console.log(`Encrypted mempool against fcfs, instant mode, in-process: ${SENDERS} senders x ${PER_SENDER} transfers`);
+{
+  const { fcfs, encrypted } = await encryptedAgainstFcfs(SENDERS, PER_SENDER);
+  console.log(`  fcfs:      ${fmt(fcfs.tps)} tx/s, p50 ${fmt(fcfs.p50, 1)} ms, p99 ${fmt(fcfs.p99, 1)} ms`);
+  console.log(`  encrypted: ${fmt(encrypted.tps)} tx/s, p50 ${fmt(encrypted.p50, 1)} ms, p99 ${fmt(encrypted.p99, 1)} ms`);
+  console.log(
+    `  ratio encrypted / fcfs: throughput ${fmt(encrypted.tps / fcfs.tps, 2)}, p50 latency ${fmt(encrypted.p50 / fcfs.p50, 2)}, p99 latency ${fmt(encrypted.p99 / fcfs.p99, 2)}`,
   );
 }
 

@@ -5,7 +5,12 @@ import type { Devnet, DevnetChain } from "./devnet.ts";
 /** The banner `xrollup devnet` prints once ready: every chain and the accounts, as `hardhat node` does. */
 export function formatBanner(devnet: Devnet): string {
   const { mode, policy } = devnet.config;
-  const modeText = mode.kind === "instant" ? `instant mode, a batch every ${mode.batchMs} ms` : `slot mode, ${mode.slotMs} ms slots`;
+  const modeText =
+    mode.kind === "instant"
+      ? `instant mode, a batch every ${mode.batchMs} ms`
+      : mode.kind === "slots"
+        ? `slot mode, ${mode.slotMs} ms slots`
+        : "manual mode";
   const row = (chain: DevnetChain) =>
     `  ${chain.name.padEnd(12)} ${String(chain.chainId).padEnd(9)} ${chain.rpcUrl ?? "(in-process)"}`;
   const lines = [

@@ -1,3 +1,4 @@
+import { type Hex, isHex, toHex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
 import type { SequencerMode } from "../sequencer/sequencer.ts";
@@ -24,12 +25,20 @@ export interface DevnetConfig {
   maxMessageDepth: number;
   /** Drop transactions that would revert, with their reason, instead of including them reverted. */
   revertProtection: boolean;
+  /** Seed of the devnet's randomness: slot seeds (fair ordering) and the encryption committee's keys. */
+  seed: Hex;
+  /** The threshold-encryption committee: `threshold` of `size` members decrypt. */
+  committee: { threshold: number; size: number };
   /** `false` for an in-process devnet without sockets (tests, scripts). */
   rpc: RpcConfig | false;
 }
 
 /** What a caller may set; everything else takes {@link DEVNET_DEFAULTS}. */
-export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc">> & {
+export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed">> & {
+  /** A number or 0x-hex; the same seed gives the same run. */
+  seed?: number | Hex;
+  /** Manual mode: slots only when `sequencer.produceSlot()` is called. */
+  manual?: boolean;
   /** Slot length in ms; set it for slot mode, leave it out for instant mode. */
   slotMs?: number;
   /** Instant mode: how often to post a batch when something happened. */
@@ -45,6 +54,8 @@ export const DEVNET_DEFAULTS = {
   policy: "fcfs",
   maxMessageDepth: 4,
   revertProtection: true,
+  seed: 1,
+  committee: { threshold: 2, size: 3 },
   rpc: { host: "127.0.0.1", port: 8545, rollupPort: 9545 },
 } as const;
 
@@ -77,7 +88,9 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     });
   }
   let mode: SequencerMode;
-  if (user.slotMs !== undefined) {
+  if (user.manual === true) {
+    mode = { kind: "manual" };
+  } else if (user.slotMs !== undefined) {
     checkInteger("slotMs", user.slotMs, 1, 3_600_000);
     mode = { kind: "slots", slotMs: user.slotMs };
   } else {
@@ -88,7 +101,24 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
   const maxMessageDepth = user.maxMessageDepth ?? DEVNET_DEFAULTS.maxMessageDepth;
   checkInteger("maxMessageDepth", maxMessageDepth, 1, 64);
   const revertProtection = user.revertProtection ?? DEVNET_DEFAULTS.revertProtection;
-  return { rollups, l1ChainId, policy, mode, maxMessageDepth, revertProtection, rpc: resolveRpc(user.rpc, rollups) };
+  const committee = user.committee ?? DEVNET_DEFAULTS.committee;
+  checkInteger("committee.size", committee.size, 1, 255);
+  checkInteger("committee.threshold", committee.threshold, 1, committee.size);
+  const seedInput = user.seed ?? DEVNET_DEFAULTS.seed;
+  if (typeof seedInput === "number") checkInteger("seed", seedInput, 0, Number.MAX_SAFE_INTEGER);
+  else if (!isHex(seedInput)) throw new InvalidDevnetConfigError({ option: "seed", reason: `expected a number or 0x-hex, got ${String(seedInput)}` });
+  const seed = typeof seedInput === "number" ? toHex(seedInput, { size: 32 }) : seedInput;
+  return {
+    rollups,
+    l1ChainId,
+    policy,
+    mode,
+    maxMessageDepth,
+    revertProtection,
+    seed,
+    committee: { ...committee },
+    rpc: resolveRpc(user.rpc, rollups),
+  };
 }
 
 function resolveRpc(rpc: DevnetUserConfig["rpc"], rollups: number): RpcConfig | false {

@@ -1,5 +1,8 @@
 import {
   type Address,
+  concat,
+  keccak256,
+  toHex,
   type Chain as ViemChain,
   createPublicClient,
   createWalletClient,
@@ -20,6 +23,7 @@ import { type JsonRpcHandler, type RpcServer, startRpcServer } from "../rollups/
 import type { InboxState } from "../sequencer/batch/builder.ts";
 import { BatchPoster, deployInbox } from "../sequencer/inbox.ts";
 import { resolvePolicy } from "../sequencer/policies/index.ts";
+import { createCommittee } from "../sequencer/encryption/threshold.ts";
 import { Relayer } from "../sequencer/relayer.ts";
 import { type SequencerParameters, SharedSequencer } from "../sequencer/sequencer.ts";
 import { type DevnetConfig, type DevnetUserConfig, resolveDevnetConfig } from "./config.ts";
@@ -113,6 +117,8 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       policy: resolvePolicy(config.policy),
       mode: config.mode,
       relayer: new Relayer(defaultSequencerAccount()),
+      seed: config.seed,
+      committee: createCommittee({ ...config.committee, seed: keccak256(concat([config.seed, toHex("committee")])) }),
       maxMessageDepth: config.maxMessageDepth,
       revertProtection: config.revertProtection,
       genesisTimestamp,

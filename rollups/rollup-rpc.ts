@@ -122,6 +122,12 @@ export function createRollupHandler({ chain, sequencer, signer }: RollupHandlerP
         return sequencer.submitBundle(params[0]);
       case "xr_getBundle":
         return sequencer.bundleStatus(hashParam(method, params[0]));
+      case "xr_sendEncryptedTransaction":
+        return sequencer.submitEncrypted(params[0]);
+      case "xr_getEncryptedTransactionStatus":
+        return sequencer.encryptedStatus(hashParam(method, params[0]));
+      case "xr_getCommitteeKey":
+        return sequencer.committeeKey;
       default:
         if (!CHAIN_READ_METHODS.has(method)) throw new MethodNotFoundError({ method, chainId });
         return chain.provider.request({ method, params });

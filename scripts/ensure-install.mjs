@@ -22,3 +22,16 @@ if (process.platform === "linux" && process.arch === "x64" && !required.every((f
     stdio: "inherit",
   });
 }
+
+// The HTML report's test draws it in a real browser: Debian's Chromium, never
+// a browser download. Installed once, as root, from Debian's packages.
+const CHROMIUM = "/usr/bin/chromium";
+if (process.env.npm_lifecycle_event === "pretest" && !existsSync(CHROMIUM)) {
+  if (process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {
+    console.error("xrollup: installing Debian's chromium for the report test (first run only)…");
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  } else {
+    console.error(`xrollup: ${CHROMIUM} is missing; the HTML report test needs Debian's chromium (apt-get install chromium).`);
+  }
+}

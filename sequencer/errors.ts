@@ -140,3 +140,11 @@ export class BundleFailedError extends XrollupError {
     });
   }
 }
+
+/** Thrown when `xr_sendEncryptedTransaction` gets something that is not a ciphertext. */
+export class InvalidEncryptedTransactionError extends XrollupError {
+  override name = "InvalidEncryptedTransactionError";
+  constructor({ reason }: { reason: string }) {
+    super(`Invalid encrypted transaction: ${reason}.`, { code: JSON_RPC_ERROR_CODES.invalidParams });
+  }
+}

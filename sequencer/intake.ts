@@ -4,7 +4,7 @@ import { recoverAddress } from "./secp256k1.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /** A decoded signed transaction, before the sequencer accepts it. */
-export type DecodedTransaction = Omit<SequencedTransaction, "arrival" | "chainId"> & {
+export type DecodedTransaction = Omit<SequencedTransaction, "arrival" | "chainId" | "receivedAt" | "bundleId"> & {
   /** The chain id it is signed for; `undefined` for a pre-EIP-155 legacy transaction. */
   chainId: number | undefined;
   value: bigint;

@@ -124,6 +124,7 @@ export class Relayer {
       maxFeePerGas,
       maxPriorityFeePerGas: 0n,
       arrival: -1,
+      receivedAt: 0,
       data,
     };
   }

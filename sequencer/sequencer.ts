@@ -1,4 +1,12 @@
-import { type Address, decodeFunctionResult, encodeFunctionData, type Hex, keccak256, concat } from "viem";
+import {
+  type Address,
+  concat,
+  decodeFunctionResult,
+  encodeAbiParameters,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+} from "viem";
 import { artifact } from "../contracts/artifacts.ts";
 import { ROLLUP_BLOCK_GAS_LIMIT, type Chain } from "../rollups/chain.ts";
 import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
@@ -8,6 +16,7 @@ import {
   BundleFailedError,
   GasLimitTooHighError,
   InvalidBundleError,
+  InvalidEncryptedTransactionError,
   InsufficientFundsError,
   NonceTooHighError,
   NonceTooLowError,
@@ -18,6 +27,7 @@ import {
 } from "./errors.ts";
 import { type ExecutionContext, executeSlot } from "./executor.ts";
 import type { BatchPoster } from "./inbox.ts";
+import { type Committee, ciphertextId, orderCommitment, thresholdDecrypt } from "./encryption/threshold.ts";
 import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
@@ -32,8 +42,10 @@ import type { MessageHashes, SequencedTransaction, SlotResult } from "./types.ts
  *   when something happened.
  * - `slots`: one slot every `slotMs` with a block on every rollup, and one
  *   batch per slot.
+ * - `manual`: a slot only when {@link SharedSequencer.produceSlot} is called
+ *   (scenarios drive the clock themselves).
  */
-export type SequencerMode = { kind: "instant"; batchMs: number } | { kind: "slots"; slotMs: number };
+export type SequencerMode = { kind: "instant"; batchMs: number } | { kind: "slots"; slotMs: number } | { kind: "manual" };
 
 /** What the shared sequencer is wired to. */
 export interface SequencerParameters {
@@ -50,6 +62,10 @@ export interface SequencerParameters {
   maxMessageDepth: number;
   /** Drop transactions that would revert, with their reason, instead of including them reverted. */
   revertProtection: boolean;
+  /** Seed of every slot's randomness (fair ordering); a run is reproducible from it. */
+  seed: Hex;
+  /** The committee whose key encrypts transactions for the encrypted mempool. */
+  committee: Committee;
   /** Unix timestamp (seconds) of the rollups' genesis. */
   genesisTimestamp: number;
   /** Called with errors of background work (slot production, batch posting). */
@@ -63,6 +79,31 @@ export const MAX_NONCE_GAP = 1024;
 
 /** Most transactions in one bundle. */
 export const MAX_BUNDLE_SIZE = 16;
+
+/** Options of an accepted transaction. */
+export interface AcceptOptions {
+  /** When it was received, in ms; defaults to now (scenarios pass simulated time). */
+  receivedAt?: number;
+}
+
+/** The answer of `xr_getEncryptedTransactionStatus`. */
+export interface EncryptedTransactionStatus {
+  ciphertextId: Hex;
+  status: "pending" | "included" | "dropped";
+  /** The decrypted transaction's hash, once decrypted and accepted. */
+  transactionHash: Hex | null;
+  reason?: string;
+  transaction: TransactionStatus | null;
+}
+
+interface EncryptedSubmission {
+  ciphertext: Hex;
+  id: Hex;
+  receivedAt: number;
+  transactionHash?: Hex;
+  dropReason?: string;
+  waiters: (() => void)[];
+}
 
 /** A batch the sequencer posted. */
 export interface PostedBatch extends BatchRef {
@@ -84,6 +125,8 @@ export class SharedSequencer {
   readonly #posted: PostedBatch[] = [];
   readonly #batchOfSlot = new Map<number, PostedBatch>();
   readonly #bundles = new Map<Hex, Hex[]>();
+  readonly #encrypted = new Map<Hex, EncryptedSubmission>();
+  #encryptedPending: EncryptedSubmission[] = [];
   readonly #execution: ExecutionContext;
   #messageHashes: MessageHashes[];
   #unbatched: SlotResult[] = [];
@@ -133,13 +176,13 @@ export class SharedSequencer {
     return this.#mempool.size;
   }
 
-  /** Starts producing slots (slot mode) and posting batches. */
+  /** Starts producing slots (slot mode) and posting batches (instant mode; manual mode posts on `flush`). */
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
     const { mode } = this.#parameters;
     if (mode.kind === "slots") this.#scheduleSlot(mode.slotMs);
-    else this.#timer = setInterval(() => this.#flushBatch(), mode.batchMs);
+    if (mode.kind === "instant") this.#timer = setInterval(() => this.#flushBatch(), mode.batchMs);
   }
 
   /**
@@ -152,7 +195,7 @@ export class SharedSequencer {
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     await this.#producing;
-    if (this.#mempool.hasReady) await this.#produceSlot(false);
+    if (this.#hasWork) await this.#produceSlot(false);
     for (const transaction of this.#mempool.drain()) {
       this.#records.settle(transaction.hash, {
         kind: "dropped",
@@ -170,9 +213,9 @@ export class SharedSequencer {
    * {@link TransactionDroppedError} if it is dropped); in slot mode, once it
    * is accepted.
    */
-  async submitRawTransaction(chainId: number, raw: unknown): Promise<Hex> {
-    const transaction = await this.accept(chainId, raw);
-    if (this.#parameters.mode.kind === "slots") return transaction.hash;
+  async submitRawTransaction(chainId: number, raw: unknown, options: AcceptOptions = {}): Promise<Hex> {
+    const transaction = await this.accept(chainId, raw, options);
+    if (this.#parameters.mode.kind !== "instant") return transaction.hash;
     this.#produce();
     const outcome = await this.#records.outcome(transaction.hash);
     if (outcome.kind === "dropped") {
@@ -185,13 +228,79 @@ export class SharedSequencer {
    * Validates and accepts a signed transaction into the mempool, without
    * waiting for it. Every accepted transaction ends included or dropped.
    */
-  async accept(chainId: number, raw: unknown): Promise<SequencedTransaction> {
+  async accept(chainId: number, raw: unknown, options: AcceptOptions = {}): Promise<SequencedTransaction> {
     const { decoded, chainNonce } = await this.#validate(chainId, raw);
     const expected = this.#mempool.nextNonce(chainId, decoded.from) ?? chainNonce;
     if (decoded.nonce > expected + MAX_NONCE_GAP) {
       throw new NonceTooHighError({ from: decoded.from, expected, got: decoded.nonce, maxGap: MAX_NONCE_GAP });
     }
-    return this.#admit(decoded, chainId, chainNonce);
+    return this.#admit(decoded, chainId, chainNonce, { receivedAt: options.receivedAt ?? Date.now() });
+  }
+
+  /**
+   * `xr_sendEncryptedTransaction`: accepts a transaction encrypted to the
+   * committee's key (see `encryption/threshold.ts`). Nobody, the sequencer
+   * included, sees its content before the slot's order is fixed. Resolves
+   * with the ciphertext id; in instant mode once it is included (rejecting
+   * with {@link TransactionDroppedError} if it does not decrypt or run).
+   */
+  async submitEncrypted(ciphertext: unknown, options: AcceptOptions = {}): Promise<Hex> {
+    if (this.#state !== "running") throw new SequencerStoppedError();
+    if (typeof ciphertext !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(ciphertext)) {
+      throw new InvalidEncryptedTransactionError({ reason: "expected the ciphertext as 0x-prefixed hex bytes" });
+    }
+    const id = ciphertextId(ciphertext as Hex);
+    if (this.#encrypted.has(id)) throw new AlreadyKnownError({ hash: id });
+    const submission: EncryptedSubmission = {
+      ciphertext: ciphertext.toLowerCase() as Hex,
+      id,
+      receivedAt: options.receivedAt ?? Date.now(),
+      waiters: [],
+    };
+    this.#encrypted.set(id, submission);
+    this.#encryptedPending.push(submission);
+    if (this.#parameters.mode.kind !== "instant") return id;
+    this.#produce();
+    await new Promise<void>((resolve) => submission.waiters.push(resolve));
+    const status = this.encryptedStatus(id)!;
+    if (status.status === "dropped") {
+      throw new TransactionDroppedError({ hash: id, chainId: status.transaction?.chainId ?? 0, reason: status.reason ?? "" });
+    }
+    return id;
+  }
+
+  /** The committee's public key and threshold, for clients that encrypt (`xr_getCommitteeKey`). */
+  get committeeKey(): { publicKey: Hex; threshold: number; size: number } {
+    const { publicKey, threshold, size } = this.#parameters.committee;
+    return { publicKey, threshold, size };
+  }
+
+  /** `xr_getEncryptedTransactionStatus`: `null` for an unknown ciphertext id. */
+  encryptedStatus(id: Hex): EncryptedTransactionStatus | null {
+    const submission = this.#encrypted.get(id.toLowerCase() as Hex);
+    if (submission === undefined) return null;
+    const transaction = submission.transactionHash === undefined ? null : this.transactionStatus(submission.transactionHash);
+    const status = submission.dropReason !== undefined ? "dropped" : (transaction?.status ?? "pending");
+    const reason = submission.dropReason ?? transaction?.reason;
+    return {
+      ciphertextId: submission.id,
+      status,
+      transactionHash: submission.transactionHash ?? null,
+      ...(reason === undefined ? {} : { reason }),
+      transaction,
+    };
+  }
+
+  /**
+   * Manual mode: produces one slot now with what is pending, and resolves
+   * with what it did.
+   */
+  async produceSlot(): Promise<SlotResult> {
+    await this.#producing;
+    const run = this.#produceSlot(false);
+    this.#producing = run.then(() => undefined);
+    await run;
+    return this.#unbatched.at(-1)!;
   }
 
   /**
@@ -231,9 +340,10 @@ export class SharedSequencer {
     const bundleId = keccak256(concat(hashes));
     if (this.#bundles.has(bundleId)) throw new AlreadyKnownError({ hash: bundleId });
     // All checks passed: admit every transaction at once, so a bundle is accepted whole or not at all.
-    for (const { decoded, chainId, chainNonce } of checked) this.#admit(decoded, chainId, chainNonce, bundleId);
+    const receivedAt = Date.now();
+    for (const { decoded, chainId, chainNonce } of checked) this.#admit(decoded, chainId, chainNonce, { receivedAt, bundleId });
     this.#bundles.set(bundleId, hashes);
-    if (this.#parameters.mode.kind === "slots") return bundleId;
+    if (this.#parameters.mode.kind !== "instant") return bundleId;
     this.#produce();
     await Promise.all(hashes.map((hash) => this.#records.outcome(hash)));
     const status = this.bundleStatus(bundleId)!;
@@ -272,12 +382,18 @@ export class SharedSequencer {
     return { decoded, chainNonce };
   }
 
-  #admit(decoded: DecodedTransaction, chainId: number, chainNonce: number, bundleId?: Hex): SequencedTransaction {
+  #admit(
+    decoded: DecodedTransaction,
+    chainId: number,
+    chainNonce: number,
+    { receivedAt, bundleId }: { receivedAt: number; bundleId?: Hex },
+  ): SequencedTransaction {
     const { value: _value, ...fields } = decoded;
     const transaction: SequencedTransaction = {
       ...fields,
       chainId,
       arrival: this.#arrivals++,
+      receivedAt,
       ...(bundleId === undefined ? {} : { bundleId }),
     };
     this.#records.accept(transaction);
@@ -328,11 +444,15 @@ export class SharedSequencer {
     this.#producing = (async () => {
       // Yield once so that submissions arriving together share a slot.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.#mempool.hasReady) await this.#produceSlot(false);
+      while (this.#hasWork) await this.#produceSlot(false);
     })().finally(() => {
       this.#producing = undefined;
-      if (this.#mempool.hasReady && this.#state === "running") this.#produce();
+      if (this.#hasWork && this.#state === "running") this.#produce();
     });
+  }
+
+  get #hasWork(): boolean {
+    return this.#mempool.hasReady || this.#encryptedPending.length > 0;
   }
 
   #scheduleSlot(slotMs: number): void {
@@ -350,7 +470,9 @@ export class SharedSequencer {
     const slot = this.#nextSlot++;
     const timestamp = Math.max(this.#lastTimestamp, Math.floor(Date.now() / 1000));
     this.#lastTimestamp = timestamp;
-    const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp }, ROLLUP_BLOCK_GAS_LIMIT);
+    const seed = slotSeed(this.#parameters.seed, slot);
+    const encrypted = await this.#decryptPending();
+    const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp, seed }, ROLLUP_BLOCK_GAS_LIMIT);
     let execution;
     try {
       execution = await executeSlot(this.#execution, { slot, timestamp, order, emptyBlocks });
@@ -380,7 +502,40 @@ export class SharedSequencer {
       dropped: execution.dropped,
       blocks: execution.blocks,
       messageHashes: this.#messageHashes,
+      randomness: { commitment: keccak256(seed), seed },
+      ...(encrypted === undefined ? {} : { encrypted }),
     });
+  }
+
+  /**
+   * The encrypted mempool's turn, before the slot is ordered: fixes the
+   * order of the pending ciphertexts and commits to it, then has the
+   * committee decrypt them and accepts the plaintexts with the ciphertexts'
+   * arrival times, so that they run in committed order. A ciphertext that
+   * does not decrypt, or decrypts to a transaction that is refused, is
+   * dropped with the reason.
+   */
+  async #decryptPending(): Promise<SlotResult["encrypted"]> {
+    if (this.#encryptedPending.length === 0) return undefined;
+    const submissions = this.#encryptedPending.sort((a, b) => a.receivedAt - b.receivedAt);
+    this.#encryptedPending = [];
+    const commitment = orderCommitment(submissions.map((submission) => submission.ciphertext));
+    const entries: NonNullable<SlotResult["encrypted"]>["entries"] = [];
+    for (const submission of submissions) {
+      try {
+        const { plaintext, sharedSecret } = thresholdDecrypt(this.#parameters.committee, submission.ciphertext);
+        entries.push({ ciphertext: submission.ciphertext, sharedSecret });
+        const decoded = decodeRawTransaction(plaintext);
+        if (decoded.chainId === undefined) throw new Error("the decrypted transaction has no chain id, so its rollup is unknown");
+        const transaction = await this.accept(decoded.chainId, plaintext, { receivedAt: submission.receivedAt });
+        submission.transactionHash = transaction.hash;
+        void this.#records.outcome(transaction.hash).then(() => wake(submission));
+      } catch (error) {
+        submission.dropReason = error instanceof Error ? (error as Error & { shortMessage?: string }).shortMessage ?? error.message : String(error);
+        wake(submission);
+      }
+    }
+    return { commitment, entries };
   }
 
   /** Every messenger's rolling message hashes, read from the chains after a slot that relayed messages. */
@@ -433,6 +588,15 @@ export class SharedSequencer {
       }
     });
   }
+}
+
+/** The seed of one slot: derived from the sequencer's seed, revealed with the slot (its hash is the commitment). */
+export function slotSeed(seed: Hex, slot: number): Hex {
+  return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [keccak256(seed), BigInt(slot)]));
+}
+
+function wake(submission: EncryptedSubmission): void {
+  for (const resolve of submission.waiters.splice(0)) resolve();
 }
 
 async function readNonce(rollup: Chain, address: Address): Promise<number> {

@@ -16,6 +16,11 @@ export interface SequencedTransaction {
   maxPriorityFeePerGas: bigint;
   /** Acceptance order across all rollups: 0, 1, 2, … (-1 for the sequencer's relays). */
   arrival: number;
+  /**
+   * When the sequencer received it, in ms (wall clock, or simulated time in
+   * scenarios): what first-come-first-served orders by.
+   */
+  receivedAt: number;
   /** The bundle it belongs to, if any: a bundle's transactions run together or not at all. */
   bundleId?: Hex;
 }
@@ -60,4 +65,12 @@ export interface SlotResult {
   blocks: ProducedBlock[];
   /** Every rollup's message hashes after the slot, in registration order. */
   messageHashes: MessageHashes[];
+  /** The slot's random seed and its commitment (`keccak256(seed)`). */
+  randomness: { commitment: Hex; seed: Hex };
+  /**
+   * The encrypted mempool's part of the slot: the commitment to the order of
+   * its ciphertexts, and each ciphertext with the secret that decrypts it
+   * (published after the slot so that anyone can check the execution).
+   */
+  encrypted?: { commitment: Hex; entries: { ciphertext: Hex; sharedSecret: Hex }[] };
 }

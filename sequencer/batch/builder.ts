@@ -90,6 +90,7 @@ export function buildBatch(slots: readonly SlotResult[], previous: InboxState): 
   const payload: BatchPayload = {
     rollups: rollups.map((rollup) => rollup.payload),
     globalOrder: included.map(({ transaction }) => indexOfChain.get(transaction.chainId)!),
+    encrypted: slots.flatMap(({ slot, encrypted }) => (encrypted === undefined ? [] : [{ slot, ...encrypted }])),
   };
   const header: BatchHeader = {
     number: BigInt(previous.batchNumber + 1),

@@ -19,14 +19,27 @@ export interface PayloadRollup {
 }
 
 /**
- * The transaction data of a batch: every rollup's blocks, and the global
- * order that interleaves their transactions (so that each transaction's
- * global sequence number follows from L1 alone).
+ * One slot's encrypted mempool: the committed order of its ciphertexts and,
+ * revealed after the slot, the secret that decrypts each.
+ */
+export interface PayloadEncryptedSlot {
+  slot: number;
+  /** `orderCommitment` of the ciphertexts, fixed before any was decrypted. */
+  commitment: Hex;
+  entries: { ciphertext: Hex; sharedSecret: Hex }[];
+}
+
+/**
+ * The transaction data of a batch: every rollup's blocks, the global order
+ * that interleaves their transactions (so that each transaction's global
+ * sequence number follows from L1 alone), and the encrypted mempool's
+ * committed orders.
  */
 export interface BatchPayload {
   rollups: PayloadRollup[];
   /** For each transaction in global order, the index of its rollup in `rollups`. */
   globalOrder: number[];
+  encrypted: PayloadEncryptedSlot[];
 }
 
 /** Thrown when batch data read back from L1 is not a valid payload. */
@@ -38,6 +51,9 @@ export class BatchDecodeError extends XrollupError {
 }
 
 const PAYLOAD_VERSION = 1;
+
+/** A combined decryption secret: a compressed secp256k1 point. */
+const SHARED_SECRET_BYTES = 33;
 
 /**
  * Encodes a batch payload as posted to L1: {@link serializeBatchPayload},
@@ -54,7 +70,9 @@ export function encodeBatchPayload(payload: BatchPayload): Hex {
  * Layout (big-endian): u8 version · u16 rollups · per rollup: u64 chainId,
  * u64 fromBlock, u32 blocks · per block: u64 slot, u64 timestamp,
  * u32 transactions · per transaction: u32 length, bytes · u32 n · n × u16
- * rollup index (the global order).
+ * rollup index (the global order) · u32 encrypted slots · per slot: u64 slot,
+ * 32-byte commitment, u32 entries · per entry: u32 length, ciphertext,
+ * 33-byte shared secret.
  */
 export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
   const writer = new ByteWriter();
@@ -77,6 +95,18 @@ export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
   }
   writer.u32(payload.globalOrder.length);
   for (const index of payload.globalOrder) writer.u16(index);
+  writer.u32(payload.encrypted.length);
+  for (const section of payload.encrypted) {
+    writer.u64(section.slot);
+    writer.bytes(hexToBytes(section.commitment, { size: 32 }));
+    writer.u32(section.entries.length);
+    for (const { ciphertext, sharedSecret } of section.entries) {
+      const bytes = hexToBytes(ciphertext);
+      writer.u32(bytes.length);
+      writer.bytes(bytes);
+      writer.bytes(hexToBytes(sharedSecret, { size: SHARED_SECRET_BYTES }));
+    }
+  }
   return writer.finish();
 }
 
@@ -111,8 +141,19 @@ export function decodeBatchPayload(data: Hex): BatchPayload {
   }
   const globalOrder: number[] = [];
   for (let n = reader.u32(); n > 0; n--) globalOrder.push(reader.u16());
+  const encrypted: PayloadEncryptedSlot[] = [];
+  for (let n = reader.u32(); n > 0; n--) {
+    const slot = reader.u64();
+    const commitment = bytesToHex(reader.bytes(32));
+    const entries: PayloadEncryptedSlot["entries"] = [];
+    for (let e = reader.u32(); e > 0; e--) {
+      const ciphertext = bytesToHex(reader.bytes(reader.u32()));
+      entries.push({ ciphertext, sharedSecret: bytesToHex(reader.bytes(SHARED_SECRET_BYTES)) });
+    }
+    encrypted.push({ slot, commitment, entries });
+  }
   reader.expectEnd();
-  return { rollups, globalOrder };
+  return { rollups, globalOrder, encrypted };
 }
 
 class ByteWriter {

@@ -1,7 +1,8 @@
 import type { Hex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
 import type { BatchHeader, RollupCommitment } from "../batch/builder.ts";
-import { decodeBatchPayload, type PayloadBlock } from "../batch/codec.ts";
+import { decodeBatchPayload, type PayloadBlock, type PayloadEncryptedSlot } from "../batch/codec.ts";
+import { decryptWithSecret, orderCommitment } from "../encryption/threshold.ts";
 
 /** A batch as read from L1: the arguments of its `submitBatch` call. */
 export interface PostedBatchData {
@@ -22,6 +23,8 @@ export interface BatchReplay {
   number: number;
   l1TxHash: Hex;
   rollups: { commitment: RollupCommitment; blocks: ReplayBlock[] }[];
+  /** The encrypted mempool's committed orders, one per slot that had ciphertexts. */
+  encrypted: PayloadEncryptedSlot[];
 }
 
 /** Thrown when a batch on L1 is inconsistent in itself (its payload disagrees with its commitments). */
@@ -80,6 +83,44 @@ export function planReplay(batches: readonly PostedBatchData[]): BatchReplay[] {
       });
       return { commitment, blocks };
     });
-    return { number: Number(header.number), l1TxHash, rollups };
+    return { number: Number(header.number), l1TxHash, rollups, encrypted: payload.encrypted };
   });
+}
+
+/**
+ * Checks that a batch executed its encrypted transactions as committed: each
+ * slot's commitment matches its ciphertexts, and the transactions they
+ * decrypt to (with the secrets revealed after the slot) ran in the committed
+ * order. Pure. Returns what is wrong, or `undefined`.
+ */
+export function checkEncryptedOrder(batch: BatchReplay): string | undefined {
+  for (const section of batch.encrypted) {
+    const ciphertexts = section.entries.map((entry) => entry.ciphertext);
+    if (orderCommitment(ciphertexts) !== section.commitment) {
+      return `slot ${section.slot}: the order commitment does not match the ciphertexts it commits to`;
+    }
+    // The slot's transactions in global order, to find where each decrypted one ran.
+    const executed = batch.rollups
+      .flatMap(({ blocks }) =>
+        blocks
+          .filter((block) => block.slot === section.slot)
+          .flatMap((block) => block.transactions.map((raw, index) => ({ raw: raw.toLowerCase(), seq: block.globalSeqs[index]! }))),
+      )
+      .sort((a, b) => a.seq - b.seq);
+    const position = new Map(executed.map(({ raw }, index) => [raw, index]));
+    let last = -1;
+    for (const [index, entry] of section.entries.entries()) {
+      let plaintext: Hex;
+      try {
+        plaintext = decryptWithSecret(entry.ciphertext, entry.sharedSecret);
+      } catch {
+        continue; // It did not decrypt, so it cannot have run; the sequencer dropped it.
+      }
+      const ran = position.get(plaintext.toLowerCase());
+      if (ran === undefined) continue;
+      if (ran < last) return `slot ${section.slot}: ciphertext ${index} ran before an earlier-committed one`;
+      last = ran;
+    }
+  }
+  return undefined;
 }

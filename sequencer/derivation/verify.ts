@@ -12,7 +12,7 @@ import {
 import { artifact, sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import { type Chain, createChain } from "../../rollups/chain.ts";
 import { installPredeploys, MESSENGER_ADDRESS } from "../../rollups/predeploys.ts";
-import { type BatchReplay, planReplay, type PostedBatchData } from "./plan.ts";
+import { type BatchReplay, checkEncryptedOrder, planReplay, type PostedBatchData } from "./plan.ts";
 
 /** Where derivation found the chain rebuilt from L1 to differ from what L1 commits. */
 export interface DerivationMismatch {
@@ -20,7 +20,7 @@ export interface DerivationMismatch {
   batch: number;
   chainId: number;
   blockNumber: number;
-  field: "blockHash" | "stateRoot" | "transactions" | "sentMessages" | "relayedMessages";
+  field: "blockHash" | "stateRoot" | "transactions" | "sentMessages" | "relayedMessages" | "encryptedOrder";
   expected: string;
   actual: string;
 }
@@ -91,6 +91,11 @@ export async function verifyFromL1({ l1, inbox }: VerifyFromL1Parameters): Promi
 async function replay(chains: readonly Chain[], plan: readonly BatchReplay[], chainIds: readonly number[]): Promise<VerifyResult> {
   const totals = { batches: 0, transactions: 0, blocks: 0 };
   for (const batch of plan) {
+    const misordered = checkEncryptedOrder(batch);
+    if (misordered !== undefined) {
+      const mismatch: DerivationMismatch = { batch: batch.number, chainId: 0, blockNumber: 0, field: "encryptedOrder", expected: "execution in committed order", actual: misordered };
+      return { ok: false, ...totals, mismatch };
+    }
     const mismatches = await Promise.all(
       batch.rollups.map(async ({ commitment, blocks }, index) => {
         const chain = chains[index]!;

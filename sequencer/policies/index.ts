@@ -1,14 +1,17 @@
 import { XrollupError, JSON_RPC_ERROR_CODES } from "../../errors/base.ts";
+import { encryptedPolicy } from "./encrypted.ts";
+import { fairRandomPolicy } from "./fair-random.ts";
 import { fcfsPolicy } from "./fcfs.ts";
+import { priorityFeePolicy } from "./priority-fee.ts";
 import type { OrderingPolicy } from "./types.ts";
 
 export type { OrderingPolicy, SlotContext } from "./types.ts";
 export { keepBundlesTogether, keepNonceOrder } from "./constraints.ts";
 
 /** The ordering policies selectable by name (`--policy`). */
-export const ORDERING_POLICIES: Readonly<Record<string, OrderingPolicy>> = {
-  [fcfsPolicy.name]: fcfsPolicy,
-};
+export const ORDERING_POLICIES: Readonly<Record<string, OrderingPolicy>> = Object.fromEntries(
+  [fcfsPolicy, priorityFeePolicy, encryptedPolicy, fairRandomPolicy].map((policy) => [policy.name, policy]),
+);
 
 /** Thrown for a policy name that does not exist. */
 export class UnknownPolicyError extends XrollupError {

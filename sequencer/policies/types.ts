@@ -1,3 +1,4 @@
+import type { Hex } from "viem";
 import type { SequencedTransaction } from "../types.ts";
 
 /** What a policy may know when it orders a slot. */
@@ -5,6 +6,12 @@ export interface SlotContext {
   slot: number;
   /** Unix timestamp (seconds) of the slot's blocks. */
   timestamp: number;
+  /**
+   * The slot's random seed: committed (as its keccak256) before the slot,
+   * revealed after it, and derived from the sequencer's seed, so a run is
+   * reproducible from that seed.
+   */
+  seed: Hex;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   keccak256,
   parseSignature,
   toHex,
+  zeroHash,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { artifact } from "../../contracts/artifacts.ts";
@@ -243,7 +244,7 @@ describe("atomic cross-rollup execution", () => {
       const forged = honest.map((hashes, index) =>
         index === 0 ? { ...hashes, sent: hashes.sent.map((hash, j) => (j === 1 ? keccak256(toHex("forged")) : hash)) } : hashes,
       );
-      const slot: SlotResult = { slot: 0, timestamp: 0, included: [], dropped: [], blocks: [], messageHashes: forged };
+      const slot: SlotResult = { slot: 0, timestamp: 0, included: [], dropped: [], blocks: [], messageHashes: forged, randomness: { commitment: zeroHash, seed: zeroHash } };
       const poster = new BatchPoster(devnet.l1.provider, privateKeyToAccount(defaultSequencerAccount().privateKey), inboxAddress(devnet));
       const error = await poster.post(buildBatch([slot], inbox)).catch((caught: unknown) => caught);
       expect(error).to.be.instanceOf(BatchRejectedError);

@@ -155,6 +155,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
               maxFeePerGas: 10_000_000_000n,
               maxPriorityFeePerGas: 1_000_000_000n,
               arrival: 0,
+              receivedAt: 0,
             },
             inclusion: { globalSeq: status.globalSeq!, blockNumber, blockHash: block.hash, slot: status.slot! },
           },
@@ -174,6 +175,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
           const none = devnet.rollups.map((): Hex => zeroHash);
           return { sent: none, relayed: none };
         }),
+        randomness: { commitment: zeroHash, seed: zeroHash },
       };
       const batch = buildBatch([slot], await readInboxState(devnet));
       forgedBatch = Number(batch.header.number);

@@ -6,10 +6,10 @@ import { BatchDecodeError, type BatchPayload, decodeBatchPayload, encodeBatchPay
 const tx = (byte: number, length: number): Hex => toHex(new Uint8Array(length).fill(byte));
 
 const cases: { name: string; payload: BatchPayload }[] = [
-  { name: "one rollup without blocks", payload: { rollups: [{ chainId: 901, fromBlock: 1, blocks: [] }], globalOrder: [] } },
+  { name: "one rollup without blocks", payload: { rollups: [{ chainId: 901, fromBlock: 1, blocks: [] }], globalOrder: [], encrypted: [] } },
   {
     name: "an empty block",
-    payload: { rollups: [{ chainId: 901, fromBlock: 7, blocks: [{ slot: 3, timestamp: 1_700_000_000, transactions: [] }] }], globalOrder: [] },
+    payload: { rollups: [{ chainId: 901, fromBlock: 7, blocks: [{ slot: 3, timestamp: 1_700_000_000, transactions: [] }] }], globalOrder: [], encrypted: [] },
   },
   {
     name: "two rollups interleaved in the global order",
@@ -26,11 +26,22 @@ const cases: { name: string; payload: BatchPayload }[] = [
         },
       ],
       globalOrder: [1, 0, 0, 1],
+      encrypted: [],
+    },
+  },
+  {
+    name: "an encrypted slot's committed order and secrets",
+    payload: {
+      rollups: [{ chainId: 901, fromBlock: 1, blocks: [{ slot: 1, timestamp: 1, transactions: [tx(1, 110)] }] }],
+      globalOrder: [0],
+      encrypted: [
+        { slot: 1, commitment: tx(5, 32), entries: [{ ciphertext: tx(6, 170), sharedSecret: tx(7, 33) }, { ciphertext: tx(8, 62), sharedSecret: tx(9, 33) }] },
+      ],
     },
   },
   {
     name: "large chain ids and block numbers",
-    payload: { rollups: [{ chainId: 2 ** 40, fromBlock: 2 ** 33, blocks: [{ slot: 2 ** 35, timestamp: 2 ** 34, transactions: [tx(9, 1)] }] }], globalOrder: [0] },
+    payload: { rollups: [{ chainId: 2 ** 40, fromBlock: 2 ** 33, blocks: [{ slot: 2 ** 35, timestamp: 2 ** 34, transactions: [tx(9, 1)] }] }], globalOrder: [0], encrypted: [] },
   },
 ];
 
@@ -51,6 +62,7 @@ describe("batch payload codec", () => {
     const encoded = encodeBatchPayload({
       rollups: [{ chainId: 901, fromBlock: 1, blocks: [{ slot: 1, timestamp: 1, transactions }] }],
       globalOrder: transactions.map(() => 0),
+      encrypted: [],
     });
     expect((encoded.length - 2) / 2).to.be.lessThan(100 * 110 / 10);
   });

@@ -28,11 +28,11 @@ function slot(number: number, transactions: { chainId: number; raw: Hex }[], fir
   }));
   const included = transactions.map(({ chainId, raw }, index) => {
     const block = blocks.find((b) => b.chainId === chainId)!;
-    const transaction = { hash: hash(Number(BigInt(raw))), chainId, from: "0x0000000000000000000000000000000000000001", nonce: 0, raw, gas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival: index } as SequencedTransaction;
+    const transaction = { hash: hash(Number(BigInt(raw))), chainId, from: "0x0000000000000000000000000000000000000001", nonce: 0, raw, gas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival: index, receivedAt: index } as SequencedTransaction;
     return { transaction, inclusion: { globalSeq: firstSeq + index, blockNumber: block.number, blockHash: block.hash, slot: number } };
   });
   const none = [hash(0), hash(0)];
-  return { slot: number, timestamp: 1_000 + number, included, dropped: [], blocks, messageHashes: [{ sent: none, relayed: none }, { sent: none, relayed: none }] };
+  return { slot: number, timestamp: 1_000 + number, included, dropped: [], blocks, messageHashes: [{ sent: none, relayed: none }, { sent: none, relayed: none }], randomness: { commitment: hash(0), seed: hash(0) } };
 }
 
 const posted = (batch: Batch): PostedBatchData => ({ header: batch.header, commitments: batch.commitments, data: batch.data, l1TxHash: hash(1) });
@@ -68,7 +68,7 @@ describe("derivation plan", () => {
     { name: "rollups in another order", forge: (b) => ({ ...b, commitments: [...b.commitments].reverse() }) },
     {
       name: "a global order naming a rollup that is not there",
-      forge: (b) => ({ ...b, data: encodeBatchPayload({ rollups: [{ chainId: 901, fromBlock: 1, blocks: [] }, { chainId: 902, fromBlock: 1, blocks: [] }], globalOrder: [5, 0, 0] }) }),
+      forge: (b) => ({ ...b, data: encodeBatchPayload({ rollups: [{ chainId: 901, fromBlock: 1, blocks: [] }, { chainId: 902, fromBlock: 1, blocks: [] }], globalOrder: [5, 0, 0], encrypted: [] }) }),
     },
   ];
   for (const { name, forge } of forgeries) {

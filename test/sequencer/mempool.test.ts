@@ -11,11 +11,11 @@ let arrivals = 0;
 function transaction(from: Address, nonce: number, { chainId = 901, gas = 21_000n } = {}): SequencedTransaction {
   const arrival = arrivals++;
   const hash = `0x${arrival.toString(16).padStart(64, "0")}` as Hex;
-  return { hash, chainId, from, nonce, raw: "0x00", gas, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival };
+  return { hash, chainId, from, nonce, raw: "0x00", gas, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival, receivedAt: arrival };
 }
 
 const take = (mempool: Mempool, gasLimit = 30_000_000n) =>
-  mempool.take(fcfsPolicy, { slot: 1, timestamp: 0 }, gasLimit).map((t) => `${t.from === ALICE ? "A" : "B"}:${t.nonce}`);
+  mempool.take(fcfsPolicy, { slot: 1, timestamp: 0, seed: "0x00" }, gasLimit).map((t) => `${t.from === ALICE ? "A" : "B"}:${t.nonce}`);
 
 describe("mempool", () => {
   it("counts a sender's pending transactions in its next nonce", () => {

@@ -9,7 +9,7 @@ const BOB = "0x0000000000000000000000000000000000000b0b" as Address;
 
 function transaction(from: Address, nonce: number, arrival: number, chainId = 901): SequencedTransaction {
   const hash = `0x${arrival.toString(16).padStart(64, "0")}` as Hex;
-  return { hash, chainId, from, nonce, raw: "0x00", gas: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival };
+  return { hash, chainId, from, nonce, raw: "0x00", gas: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival, receivedAt: arrival };
 }
 
 const label = (list: readonly SequencedTransaction[]) =>
@@ -18,12 +18,12 @@ const label = (list: readonly SequencedTransaction[]) =>
 describe("ordering policies", () => {
   it("fcfs orders by arrival across rollups", () => {
     const pending = [transaction(BOB, 0, 2, 902), transaction(ALICE, 0, 0), transaction(ALICE, 1, 1)];
-    expect(label(fcfsPolicy.order(pending, { slot: 1, timestamp: 0 }))).to.deep.equal(["A:0", "A:1", "B@902:0"]);
+    expect(label(fcfsPolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00" }))).to.deep.equal(["A:0", "A:1", "B@902:0"]);
   });
 
   it("fcfs does not change its input", () => {
     const pending = [transaction(BOB, 0, 1), transaction(ALICE, 0, 0)];
-    fcfsPolicy.order(pending, { slot: 1, timestamp: 0 });
+    fcfsPolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00" });
     expect(label(pending)).to.deep.equal(["B:0", "A:0"]);
   });
 

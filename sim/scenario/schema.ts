@@ -1,0 +1,478 @@
+/**
+ * The declarative scenario file: what a researcher writes to describe a run
+ * (rollups, pools, victims, users, searchers, policies), validated into a
+ * fully resolved {@link Scenario} with every default filled in and every
+ * amount in wei.
+ *
+ * Validation is strict on purpose: an unknown key is an error, because a
+ * typo such as `"slipageBps"` would otherwise silently fall back to a default
+ * and the run would measure something else than the researcher meant. Every
+ * error names the field it is about, as a path (`victims[0].slippageBps`).
+ */
+import { readFile } from "node:fs/promises";
+import type { Hex } from "viem";
+import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
+import { GWEI_DECIMALS, parseDecimal, TOKEN_DECIMALS } from "../tokens.ts";
+import { jsonSyntaxErrorOffset, positionAt } from "./json-error.ts";
+
+/** The ordering policies a scenario can compare, in the order reports list them by default. */
+export const POLICY_NAMES = ["fcfs", "priority-fee", "encrypted", "fair-random"] as const;
+
+/** One of {@link POLICY_NAMES}. */
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** The searcher strategies the lab knows. */
+export const SEARCHER_STRATEGIES = ["sandwich"] as const;
+
+/** One of {@link SEARCHER_STRATEGIES}. */
+export type SearcherStrategy = (typeof SEARCHER_STRATEGIES)[number];
+
+/** Who runs a searcher: a public searcher, or the sequencer attacking its own users. */
+export type SearcherRole = "searcher" | "sequencer";
+
+/** The trade-size distributions of random users. */
+export const TRADE_SIZE_DISTRIBUTIONS = ["fixed", "uniform", "lognormal"] as const;
+
+/** Most rollups a scenario may have (the devnet's own limit). */
+export const MAX_ROLLUPS = 16;
+
+/**
+ * Defaults of every optional scenario field, in one place. Gwei values are
+ * decimal strings because they are parsed like the file's own.
+ */
+export const SCENARIO_DEFAULTS = {
+  slots: 1,
+  slotMs: 1000,
+  feeBps: 30,
+  victimPool: 0,
+  victimSlot: 0,
+  tipGwei: "1",
+  searcherAs: "searcher",
+  headStartMs: 50,
+  committee: { threshold: 2, size: 3 },
+} as const;
+
+/** A Uniswap v2 pool the scenario trades on. */
+export interface ScenarioPool {
+  /** Index of the rollup the pool lives on. */
+  rollup: number;
+  /** Reserve of the token users sell, in wei. */
+  reserveIn: bigint;
+  /** Reserve of the token users buy, in wei. */
+  reserveOut: bigint;
+  /** Swap fee in basis points (default 30). */
+  feeBps: number;
+}
+
+/** A scripted victim: one swap of a known size, funded by a deposit from another rollup. */
+export interface ScenarioVictim {
+  /** What the victim sells, in wei. */
+  amountIn: bigint;
+  /** The victim's slippage tolerance in basis points. */
+  slippageBps: number;
+  /** Index of the rollup the victim deposits from (never the pool's). */
+  depositOn: number;
+  /** Index into {@link Scenario.pools} (default 0). */
+  pool: number;
+  /** The slot the victim trades in (default 0). */
+  slot: number;
+  /** Priority fee per gas the victim offers, in wei (written `tipGwei`, default 1 gwei). */
+  tipWei: bigint;
+}
+
+/** How large random users' trades are, in wei. */
+export type TradeSize =
+  | { distribution: "fixed"; amount: bigint }
+  | { distribution: "uniform"; min: bigint; max: bigint }
+  | { distribution: "lognormal"; median: bigint; sigma: number };
+
+/** Random background users, arriving as a Poisson process. */
+export interface ScenarioUsers {
+  /** How many distinct user accounts trade. */
+  count: number;
+  /** Mean number of trades arriving per slot (Poisson). */
+  arrivalPerSlot: number;
+  /** Size of each trade. */
+  tradeSize: TradeSize;
+  /** Slippage tolerance of every user, in basis points. */
+  slippageBps: number;
+  /**
+   * Rollup index users deposit from, or `"random"` (the default): each user
+   * deposits from a rollup other than its pool's, drawn with the scenario's seed.
+   */
+  depositOn: number | "random";
+}
+
+/** A searcher agent. */
+export interface ScenarioSearcher {
+  /** What it does; only sandwiches for now. */
+  strategy: SearcherStrategy;
+  /** A public searcher (default), or the sequencer itself attacking. */
+  as: SearcherRole;
+  /** How much earlier than the victim the searcher's transactions arrive under fcfs, in ms (default 50). */
+  headStartMs: number;
+  /** Gas price the searcher pays, in wei (written `gasPriceGwei`); `undefined` means the network's price. */
+  gasPriceWei: bigint | undefined;
+}
+
+/** The threshold-encryption committee of the `encrypted` policy. */
+export interface ScenarioCommittee {
+  /** Shares needed to decrypt. */
+  threshold: number;
+  /** Committee members. */
+  size: number;
+}
+
+/** A validated scenario with every default resolved. */
+export interface Scenario {
+  /** Name used in reports. */
+  name: string;
+  /** Seed of every random draw in the run. */
+  seed: number | Hex;
+  /** Number of rollups in the devnet (1 to 16). */
+  rollups: number;
+  /** Number of slots the run lasts (default 1). */
+  slots: number;
+  /** Slot length in ms (default 1000). */
+  slotMs: number;
+  /** The pools; a file's single `"pool"` becomes a one-element list. */
+  pools: ScenarioPool[];
+  /** Scripted victims (default none). */
+  victims: ScenarioVictim[];
+  /** Random background users (default none). */
+  users: ScenarioUsers | undefined;
+  /** Searchers (default none: a baseline run). */
+  searchers: ScenarioSearcher[];
+  /** Policies to compare, in report order. */
+  policies: PolicyName[];
+  /** Committee of the `encrypted` policy (default 2 of 3). */
+  committee: ScenarioCommittee;
+}
+
+/** Thrown for a scenario that is not valid; `field` is the path of the offending value. */
+export class ScenarioError extends XrollupError {
+  override name = "ScenarioError";
+  /** Path of the offending value, e.g. `"victims[0].slippageBps"`; empty for the whole file. */
+  readonly field: string;
+  /** What is wrong with it. */
+  readonly reason: string;
+  constructor({ field, reason, file, cause }: { field: string; reason: string; file?: string; cause?: unknown }) {
+    super(field === "" ? `Invalid scenario: ${reason}` : `Invalid scenario: ${field}: ${reason}`, {
+      details: file === undefined ? [] : [`Scenario file: ${file}`],
+      cause,
+      code: JSON_RPC_ERROR_CODES.invalidParams,
+      data: { field, reason },
+    });
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+type JsonObject = Record<string, unknown>;
+
+function preview(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function fail(field: string, expected: string, value: unknown): never {
+  throw new ScenarioError({ field, reason: `expected ${expected}, got ${preview(value)}` });
+}
+
+// Levenshtein distance, to suggest the field a typo meant.
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+const join = (path: string, key: string): string => (path === "" ? key : `${path}.${key}`);
+
+// Checks that `value` is an object with only `known` keys; unknown keys are the typos strictness exists for.
+function object(value: unknown, path: string, known: readonly string[]): JsonObject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "an object", value);
+  const record = value as JsonObject;
+  for (const key of Object.keys(record)) {
+    if (known.includes(key)) continue;
+    const suggestion = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
+    const hint = suggestion === undefined ? "" : `did you mean "${suggestion}"? `;
+    throw new ScenarioError({ field: join(path, key), reason: `unknown field; ${hint}(known fields: ${known.join(", ")})` });
+  }
+  return record;
+}
+
+function array(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) fail(field, "an array", value);
+  return value;
+}
+
+function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) fail(field, `an integer from ${min} to ${max}`, value);
+  return value;
+}
+
+function finiteNumber(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) fail(field, `a number from ${min} to ${max}`, value);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, field: string, options: readonly T[]): T {
+  if (typeof value !== "string" || !(options as readonly string[]).includes(value)) fail(field, `one of ${options.map((o) => `"${o}"`).join(", ")}`, value);
+  return value as T;
+}
+
+// Uniswap v2 keeps reserves in uint112, so larger amounts cannot exist in a pool.
+const MAX_AMOUNT = (1n << 112n) - 1n;
+
+/** A positive token amount written as a decimal string of whole tokens. */
+function tokens(value: unknown, field: string): bigint {
+  const expected = `a positive decimal string of tokens with at most ${TOKEN_DECIMALS} decimals, like "1000" or "0.5"`;
+  if (typeof value !== "string") fail(field, `${expected} (amounts are strings so no precision is lost)`, value);
+  const fractionDigits = /^\d+\.(\d+)$/.exec(value)?.[1]?.length ?? 0;
+  if (fractionDigits > TOKEN_DECIMALS) fail(field, `at most ${TOKEN_DECIMALS} decimals (the smallest amount is one wei)`, value);
+  const wei = parseDecimal(value, TOKEN_DECIMALS);
+  if (wei === undefined || wei === 0n) fail(field, expected, value);
+  if (wei > MAX_AMOUNT) fail(field, `at most ${MAX_AMOUNT} wei (a Uniswap v2 reserve is a uint112)`, value);
+  return wei;
+}
+
+/** A non-negative gwei amount, written as a number or a decimal string. */
+function gwei(value: unknown, field: string): bigint {
+  const text = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
+  const wei = typeof text === "string" ? parseDecimal(text, GWEI_DECIMALS) : undefined;
+  if (wei === undefined) fail(field, `a non-negative amount of gwei with at most ${GWEI_DECIMALS} decimals`, value);
+  return wei;
+}
+
+const bps = (value: unknown, field: string): number => integer(value, field, 0, 10_000);
+
+function required(record: JsonObject, key: string, path: string, expected: string): unknown {
+  if (record[key] === undefined) throw new ScenarioError({ field: join(path, key), reason: `missing (expected ${expected})` });
+  return record[key];
+}
+
+function rollupIndex(value: unknown, field: string, rollups: number): number {
+  return integer(value, field, 0, rollups - 1);
+}
+
+function seed(value: unknown): number | Hex {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === "string" && /^0x[0-9a-fA-F]{1,64}$/.test(value)) return value.toLowerCase() as Hex;
+  return fail("seed", "a non-negative integer or a 0x-prefixed hex string of at most 32 bytes", value);
+}
+
+function pool(value: unknown, path: string, rollups: number): ScenarioPool {
+  const record = object(value, path, ["rollup", "reserveIn", "reserveOut", "feeBps"]);
+  return {
+    rollup: rollupIndex(required(record, "rollup", path, "a rollup index"), join(path, "rollup"), rollups),
+    reserveIn: tokens(required(record, "reserveIn", path, "a decimal string of tokens"), join(path, "reserveIn")),
+    reserveOut: tokens(required(record, "reserveOut", path, "a decimal string of tokens"), join(path, "reserveOut")),
+    // Below 100%: a pool that keeps the whole input would give nothing back.
+    feeBps: record.feeBps === undefined ? SCENARIO_DEFAULTS.feeBps : integer(record.feeBps, join(path, "feeBps"), 0, 9_999),
+  };
+}
+
+function depositOn(value: unknown, field: string, rollups: number, poolRollups: readonly number[]): number {
+  const index = rollupIndex(value, field, rollups);
+  if (poolRollups.includes(index)) {
+    throw new ScenarioError({ field, reason: `the deposit must come from another rollup than the pool's (rollup ${index}), so the trade crosses rollups` });
+  }
+  return index;
+}
+
+function victim(value: unknown, path: string, rollups: number, slots: number, pools: readonly ScenarioPool[]): ScenarioVictim {
+  const record = object(value, path, ["amountIn", "slippageBps", "depositOn", "pool", "slot", "tipGwei"]);
+  const amountIn = tokens(required(record, "amountIn", path, "a decimal string of tokens"), join(path, "amountIn"));
+  const slippageBps = bps(required(record, "slippageBps", path, "an integer from 0 to 10000"), join(path, "slippageBps"));
+  const poolIndex = record.pool === undefined ? SCENARIO_DEFAULTS.victimPool : integer(record.pool, join(path, "pool"), 0, pools.length - 1);
+  const poolRollup = (pools[poolIndex] as ScenarioPool).rollup;
+  return {
+    amountIn,
+    slippageBps,
+    depositOn: depositOn(required(record, "depositOn", path, "a rollup index"), join(path, "depositOn"), rollups, [poolRollup]),
+    pool: poolIndex,
+    slot: record.slot === undefined ? SCENARIO_DEFAULTS.victimSlot : integer(record.slot, join(path, "slot"), 0, slots - 1),
+    tipWei: gwei(record.tipGwei ?? SCENARIO_DEFAULTS.tipGwei, join(path, "tipGwei")),
+  };
+}
+
+function tradeSize(value: unknown, path: string): TradeSize {
+  const kind = object(value, path, ["distribution", "amount", "min", "max", "median", "sigma"]).distribution;
+  const distribution = oneOf(kind, join(path, "distribution"), TRADE_SIZE_DISTRIBUTIONS);
+  switch (distribution) {
+    case "fixed": {
+      const record = object(value, path, ["distribution", "amount"]);
+      return { distribution, amount: tokens(required(record, "amount", path, "a decimal string of tokens"), join(path, "amount")) };
+    }
+    case "uniform": {
+      const record = object(value, path, ["distribution", "min", "max"]);
+      const min = tokens(required(record, "min", path, "a decimal string of tokens"), join(path, "min"));
+      const max = tokens(required(record, "max", path, "a decimal string of tokens"), join(path, "max"));
+      if (max < min) fail(join(path, "max"), `an amount not below min (${String(record.min)})`, record.max);
+      return { distribution, min, max };
+    }
+    case "lognormal": {
+      const record = object(value, path, ["distribution", "median", "sigma"]);
+      return {
+        distribution,
+        median: tokens(required(record, "median", path, "a decimal string of tokens"), join(path, "median")),
+        // e^(5·3) is already a 3-million-fold spread at three sigmas; more is a typo.
+        sigma: finiteNumber(required(record, "sigma", path, "a number from 0 to 5"), join(path, "sigma"), 0, 5),
+      };
+    }
+  }
+}
+
+function users(value: unknown, rollups: number, pools: readonly ScenarioPool[]): ScenarioUsers {
+  const path = "users";
+  const record = object(value, path, ["count", "arrivalPerSlot", "tradeSize", "slippageBps", "depositOn"]);
+  const count = integer(required(record, "count", path, "an integer from 1 to 1000000"), "users.count", 1, 1_000_000);
+  const arrivalPerSlot = finiteNumber(required(record, "arrivalPerSlot", path, "a number from 0 to 10000"), "users.arrivalPerSlot", 0, 10_000);
+  const size = tradeSize(required(record, "tradeSize", path, "a trade-size distribution"), "users.tradeSize");
+  const slippageBps = bps(required(record, "slippageBps", path, "an integer from 0 to 10000"), "users.slippageBps");
+  const poolRollups = pools.map((p) => p.rollup);
+  // A user may trade on any pool, so its deposit must come from a rollup that holds none.
+  if (record.depositOn === undefined && Array.from({ length: rollups }, (_, i) => i).every((i) => poolRollups.includes(i))) {
+    throw new ScenarioError({ field: "users.depositOn", reason: "users deposit from a rollup without a pool, but every rollup has one; add a rollup" });
+  }
+  return {
+    count,
+    arrivalPerSlot,
+    tradeSize: size,
+    slippageBps,
+    depositOn: record.depositOn === undefined ? "random" : depositOn(record.depositOn, "users.depositOn", rollups, poolRollups),
+  };
+}
+
+function searcher(value: unknown, path: string): ScenarioSearcher {
+  const record = object(value, path, ["strategy", "as", "headStartMs", "gasPriceGwei"]);
+  return {
+    strategy: oneOf(required(record, "strategy", path, `one of ${SEARCHER_STRATEGIES.join(", ")}`), join(path, "strategy"), SEARCHER_STRATEGIES),
+    as: record.as === undefined ? SCENARIO_DEFAULTS.searcherAs : oneOf(record.as, join(path, "as"), ["searcher", "sequencer"] as const),
+    headStartMs: record.headStartMs === undefined ? SCENARIO_DEFAULTS.headStartMs : integer(record.headStartMs, join(path, "headStartMs"), 0, 3_600_000),
+    gasPriceWei: record.gasPriceGwei === undefined ? undefined : gwei(record.gasPriceGwei, join(path, "gasPriceGwei")),
+  };
+}
+
+function policies(value: unknown): PolicyName[] {
+  const list = array(value, "policies");
+  if (list.length === 0) fail("policies", `at least one of ${POLICY_NAMES.join(", ")}`, value);
+  const result: PolicyName[] = [];
+  list.forEach((item, i) => {
+    const name = oneOf(item, `policies[${i}]`, POLICY_NAMES);
+    if (result.includes(name)) throw new ScenarioError({ field: `policies[${i}]`, reason: `"${name}" is listed twice` });
+    result.push(name);
+  });
+  return result;
+}
+
+function committee(value: unknown): ScenarioCommittee {
+  const record = object(value, "committee", ["threshold", "size"]);
+  const size = integer(required(record, "size", "committee", "an integer from 1 to 64"), "committee.size", 1, 64);
+  const threshold = integer(required(record, "threshold", "committee", `an integer from 1 to ${size}`), "committee.threshold", 1, size);
+  return { threshold, size };
+}
+
+const TOP_LEVEL = ["name", "seed", "rollups", "slots", "slotMs", "pool", "pools", "victims", "users", "searchers", "policies", "committee"] as const;
+
+/**
+ * Validates a parsed scenario file and resolves it: defaults filled in
+ * (see {@link SCENARIO_DEFAULTS}), token amounts in wei, gwei in wei, a single
+ * `pool` turned into `pools`. Fields are checked in file order, so the error
+ * is about the first bad one.
+ *
+ * @throws {ScenarioError} naming the first invalid field, e.g.
+ * `Invalid scenario: victims[0].slippageBps: expected an integer from 0 to 10000, got 20000`.
+ * @example
+ * ```ts
+ * const scenario = parseScenario(JSON.parse(text));
+ * scenario.pools[0].reserveIn; // 1000000000000000000000000n for "1000000"
+ * ```
+ */
+export function parseScenario(json: unknown): Scenario {
+  const record = object(json, "", TOP_LEVEL);
+  const name = required(record, "name", "", "a non-empty string");
+  if (typeof name !== "string" || name.trim() === "") fail("name", "a non-empty string", name);
+  const resolvedSeed = seed(required(record, "seed", "", "a non-negative integer or a hex string"));
+  const rollups = integer(required(record, "rollups", "", `an integer from 1 to ${MAX_ROLLUPS}`), "rollups", 1, MAX_ROLLUPS);
+  const slots = record.slots === undefined ? SCENARIO_DEFAULTS.slots : integer(record.slots, "slots", 1, 1_000_000);
+  const slotMs = record.slotMs === undefined ? SCENARIO_DEFAULTS.slotMs : integer(record.slotMs, "slotMs", 1, 3_600_000);
+
+  if (record.pool !== undefined && record.pools !== undefined) {
+    throw new ScenarioError({ field: "pools", reason: 'give either "pool" or "pools", not both' });
+  }
+  let pools: ScenarioPool[];
+  if (record.pools !== undefined) {
+    const list = array(record.pools, "pools");
+    if (list.length === 0) fail("pools", "at least one pool", record.pools);
+    pools = list.map((item, i) => pool(item, `pools[${i}]`, rollups));
+  } else {
+    pools = [pool(required(record, "pool", "", 'a pool (or a "pools" list)'), "pool", rollups)];
+  }
+
+  const victims = record.victims === undefined ? [] : array(record.victims, "victims").map((item, i) => victim(item, `victims[${i}]`, rollups, slots, pools));
+  const resolvedUsers = record.users === undefined ? undefined : users(record.users, rollups, pools);
+  if (victims.length === 0 && resolvedUsers === undefined) {
+    throw new ScenarioError({ field: "victims", reason: 'a scenario needs at least one victim or "users" to trade' });
+  }
+  const searchers = record.searchers === undefined ? [] : array(record.searchers, "searchers").map((item, i) => searcher(item, `searchers[${i}]`));
+
+  return {
+    name,
+    seed: resolvedSeed,
+    rollups,
+    slots,
+    slotMs,
+    pools,
+    victims,
+    users: resolvedUsers,
+    searchers,
+    policies: policies(required(record, "policies", "", `a list of ${POLICY_NAMES.join(", ")}`)),
+    committee: record.committee === undefined ? { ...SCENARIO_DEFAULTS.committee } : committee(record.committee),
+  };
+}
+
+/**
+ * Reads a scenario file, parses it as JSON and validates it with
+ * {@link parseScenario}.
+ *
+ * @throws {ScenarioError} if the file cannot be read, is not valid JSON (the
+ * error names the file, line and column), or is not a valid scenario (the
+ * error names the field and lists the file in its details).
+ * @example
+ * ```ts
+ * const scenario = await loadScenario("sim/scenarios/one-sandwich.json");
+ * ```
+ */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    // Editors on Windows may save a byte-order mark, which JSON.parse rejects.
+    text = (await readFile(file, "utf8")).replace(/^\uFEFF/, "");
+  } catch (error) {
+    throw new ScenarioError({ field: "", reason: `cannot read ${file}: ${(error as Error).message}`, file, cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const offset = jsonSyntaxErrorOffset(text) ?? 0;
+    const { line, column } = positionAt(text, offset);
+    // V8's message may carry its own position (not always); ours replaces it so the message says it once.
+    const detail = (error as Error).message.replace(/\s*in JSON at position \d+.*$/s, "");
+    throw new ScenarioError({ field: "", reason: `${file} is not valid JSON at line ${line}, column ${column}: ${detail}`, file, cause: error });
+  }
+  try {
+    return parseScenario(json);
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new ScenarioError({ field: error.field, reason: error.reason, file, cause: error });
+    throw error;
+  }
+}
