@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { XrollupError } from "../errors/base.ts";
 import { runDemoCommand } from "./demo.ts";
 import { runDevnet } from "./devnet.ts";
+import { runScenarioCommand } from "./scenario.ts";
 import { runVerify } from "./verify.ts";
 import { DEVNET_DEFAULTS } from "../devnet/config.ts";
 import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
@@ -44,6 +45,16 @@ program
   .option("--inbox <address>", "SharedInbox address (default: where the devnet's sequencer deploys it)")
   .option("--json", "print the result as JSON")
   .action(runVerify);
+
+program
+  .command("scenario")
+  .description("research scenarios: ordering policies against cross-rollup MEV")
+  .command("run")
+  .description("run a scenario file on in-process devnets, one per policy, and compare the policies")
+  .argument("<file>", "scenario JSON file (see the README's researcher section)")
+  .option("--json <file>", "write the result as JSON")
+  .option("--html <file>", "write a self-contained HTML report with charts")
+  .action(runScenarioCommand);
 
 program
   .command("demo")

@@ -64,14 +64,17 @@ export interface ScenarioPool {
   feeBps: number;
 }
 
-/** A scripted victim: one swap of a known size, funded by a deposit from another rollup. */
+/** A scripted victim: one swap of a known size, its output deposited on another rollup or kept. */
 export interface ScenarioVictim {
   /** What the victim sells, in wei. */
   amountIn: bigint;
   /** The victim's slippage tolerance in basis points. */
   slippageBps: number;
-  /** Index of the rollup the victim deposits from (never the pool's). */
-  depositOn: number;
+  /**
+   * Index of the rollup where the swap's output is deposited (never the
+   * pool's): a swap-and-deposit across rollups. `undefined`: a plain swap.
+   */
+  depositOn: number | undefined;
   /** Index into {@link Scenario.pools} (default 0). */
   pool: number;
   /** The slot the victim trades in (default 0). */
@@ -97,8 +100,8 @@ export interface ScenarioUsers {
   /** Slippage tolerance of every user, in basis points. */
   slippageBps: number;
   /**
-   * Rollup index users deposit from, or `"random"` (the default): each user
-   * deposits from a rollup other than its pool's, drawn with the scenario's seed.
+   * Rollup index where users deposit their swaps' output, or `"random"` (the
+   * default): a rollup other than the pool's, drawn with the scenario's seed.
    */
   depositOn: number | "random";
 }
@@ -282,7 +285,7 @@ function pool(value: unknown, path: string, rollups: number): ScenarioPool {
 function depositOn(value: unknown, field: string, rollups: number, poolRollups: readonly number[]): number {
   const index = rollupIndex(value, field, rollups);
   if (poolRollups.includes(index)) {
-    throw new ScenarioError({ field, reason: `the deposit must come from another rollup than the pool's (rollup ${index}), so the trade crosses rollups` });
+    throw new ScenarioError({ field, reason: `the deposit must go to another rollup than the pool's (rollup ${index}), so the trade crosses rollups` });
   }
   return index;
 }
@@ -296,7 +299,7 @@ function victim(value: unknown, path: string, rollups: number, slots: number, po
   return {
     amountIn,
     slippageBps,
-    depositOn: depositOn(required(record, "depositOn", path, "a rollup index"), join(path, "depositOn"), rollups, [poolRollup]),
+    depositOn: record.depositOn === undefined ? undefined : depositOn(record.depositOn, join(path, "depositOn"), rollups, [poolRollup]),
     pool: poolIndex,
     slot: record.slot === undefined ? SCENARIO_DEFAULTS.victimSlot : integer(record.slot, join(path, "slot"), 0, slots - 1),
     tipWei: gwei(record.tipGwei ?? SCENARIO_DEFAULTS.tipGwei, join(path, "tipGwei")),

@@ -1,0 +1,450 @@
+import {
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  type TransactionReceipt,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { artifact } from "../../contracts/artifacts.ts";
+import { type Devnet, type DevnetChain, startDevnet } from "../../devnet/devnet.ts";
+import { XrollupError } from "../../errors/base.ts";
+import type { DevAccount } from "../../rollups/accounts.ts";
+import { encryptTransaction } from "../../sequencer/encryption/threshold.ts";
+import { getAmountOut, minOutFor, optimalSandwich, simulateSandwich, UNISWAP_V2_FEE_BPS } from "../amm.ts";
+import { createRandom, type Random } from "../random.ts";
+import type { PolicyResult, ScenarioResult } from "../report/types.ts";
+import { formatTokens } from "../tokens.ts";
+import { deployMarket, type Market, readReserves } from "./market.ts";
+import type { PolicyName, Scenario, ScenarioSearcher } from "./schema.ts";
+
+/** Gas every scenario transaction may use (swaps, and swap-and-deposit triggers with their action). */
+const TRADE_GAS = 1_000_000n;
+/** Gas the action of a swap-and-deposit gets on its destination. */
+const ACTION_GAS = 400_000n;
+/** What every trader offers above the base fee, on top of its tip. */
+const FEE_HEADROOM = 10_000_000_000n;
+/** Development accounts that trade as users and victims; the rest search and deploy. */
+const TRADER_ACCOUNTS = 15;
+const SEARCHER_ACCOUNT = 15;
+/** Deployers count down from the last account, one per pool. */
+const FIRST_DEPLOYER = 19;
+const MAX_POOLS = FIRST_DEPLOYER - SEARCHER_ACCOUNT - 1;
+
+/** Thrown for a scenario the simulator cannot run as written. */
+export class UnsupportedScenarioError extends XrollupError {
+  override name = "UnsupportedScenarioError";
+  constructor({ field, reason }: { field: string; reason: string }) {
+    super(`Cannot run this scenario: ${field}: ${reason}.`);
+  }
+}
+
+/** A trade a victim (scripted or a random user) makes: the same in every policy's run. */
+interface PlannedTrade {
+  slot: number;
+  /** Offset in the slot, in ms. */
+  offsetMs: number;
+  trader: number;
+  pool: number;
+  amountIn: bigint;
+  slippageBps: number;
+  depositOn: number | undefined;
+  tipWei: bigint;
+}
+
+/** Progress of a run: `done` of `total` steps, with what is running. */
+export type ScenarioProgress = (done: number, total: number, label: string) => void;
+
+/**
+ * Runs a scenario on a real in-process devnet, once per policy, with the
+ * same trades each time (drawn from the scenario's seed), and measures what
+ * the searchers took. Deterministic for a given seed.
+ *
+ * @example
+ * ```ts
+ * const result = await runScenario(await loadScenario("scenario.json"));
+ * console.log(formatTable(result));
+ * ```
+ */
+export async function runScenario(scenario: Scenario, onProgress: ScenarioProgress = () => undefined): Promise<ScenarioResult> {
+  checkSupported(scenario);
+  const trades = planTrades(scenario);
+  const total = scenario.policies.length * (scenario.slots + 1);
+  let done = 0;
+  const policies: PolicyResult[] = [];
+  for (const policy of scenario.policies) {
+    onProgress(done, total, `${policy}: deploying`);
+    policies.push(
+      await runPolicy(scenario, policy, trades, (label) => {
+        done += 1;
+        onProgress(done, total, `${policy}: ${label}`);
+      }),
+    );
+  }
+  return {
+    name: scenario.name,
+    seed: scenario.seed,
+    rollups: scenario.rollups,
+    slots: scenario.slots,
+    policies,
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+function checkSupported(scenario: Scenario): void {
+  if (scenario.pools.length > MAX_POOLS) {
+    throw new UnsupportedScenarioError({ field: "pools", reason: `at most ${MAX_POOLS} pools (one deployer account each)` });
+  }
+  for (const [index, pool] of scenario.pools.entries()) {
+    if (BigInt(pool.feeBps) !== UNISWAP_V2_FEE_BPS) {
+      throw new UnsupportedScenarioError({ field: `pools[${index}].feeBps`, reason: "the on-chain pool charges Uniswap v2's 30 bps" });
+    }
+  }
+  if (scenario.searchers.length > 2 || new Set(scenario.searchers.map((searcher) => searcher.as)).size < scenario.searchers.length) {
+    throw new UnsupportedScenarioError({ field: "searchers", reason: "at most one public searcher and one sequencer attacker" });
+  }
+}
+
+/** The trades of every slot: the scripted victims and the random users, drawn once from the seed. */
+function planTrades(scenario: Scenario): PlannedTrade[] {
+  const random = createRandom(scenario.seed);
+  const trades: PlannedTrade[] = scenario.victims.map((victim, index) => ({
+    slot: victim.slot,
+    offsetMs: random.int(scenario.slotMs),
+    trader: index % TRADER_ACCOUNTS,
+    pool: victim.pool,
+    amountIn: victim.amountIn,
+    slippageBps: victim.slippageBps,
+    depositOn: victim.depositOn,
+    tipWei: victim.tipWei,
+  }));
+  const { users } = scenario;
+  if (users !== undefined) {
+    for (let slot = 0; slot < scenario.slots; slot++) {
+      for (let arrivals = random.poisson(users.arrivalPerSlot); arrivals > 0; arrivals--) {
+        const pool = random.int(scenario.pools.length);
+        const poolRollup = scenario.pools[pool]!.rollup;
+        const others = Array.from({ length: scenario.rollups }, (_, index) => index).filter((index) => index !== poolRollup);
+        trades.push({
+          slot,
+          offsetMs: random.int(scenario.slotMs),
+          trader: (scenario.victims.length + random.int(users.count)) % TRADER_ACCOUNTS,
+          pool,
+          amountIn: tradeSize(users.tradeSize, random),
+          slippageBps: users.slippageBps,
+          depositOn: users.depositOn === "random" ? others[random.int(others.length)] : users.depositOn,
+          tipWei: 1_000_000_000n,
+        });
+      }
+    }
+  }
+  return trades.sort((a, b) => a.slot - b.slot || a.offsetMs - b.offsetMs);
+}
+
+function tradeSize(size: NonNullable<Scenario["users"]>["tradeSize"], random: Random): bigint {
+  switch (size.distribution) {
+    case "fixed":
+      return size.amount;
+    case "uniform":
+      return size.min + (BigInt(Math.floor(random.next() * 2 ** 52)) * (size.max - size.min)) / 2n ** 52n;
+    case "lognormal": {
+      const factor = random.lognormal(1, size.sigma);
+      return (size.median * BigInt(Math.max(1, Math.round(factor * 1e6)))) / 1_000_000n;
+    }
+  }
+}
+
+/** A transaction the run sent, and what it was for. */
+interface Sent {
+  role: "victim" | "front" | "back";
+  /** Which trade it is for (victims) or sandwiches (searchers). */
+  trade: number;
+  searcher?: ScenarioSearcher;
+  receivedAt: number;
+  /** The transaction hash, or for an encrypted one the ciphertext id until it is decrypted. */
+  id: Hex;
+  encrypted: boolean;
+  rollup: DevnetChain;
+}
+
+async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonly PlannedTrade[], step: (label: string) => void) {
+  const devnet = await startDevnet(
+    { rollups: scenario.rollups, policy, manual: true, seed: scenario.seed, committee: scenario.committee },
+    { onError: () => undefined },
+  );
+  try {
+    const random = createRandom(keccak256(toHex(`${String(scenario.seed)}/${policy}`)));
+    const accounts = devnet.accounts;
+    const searcherAccount = accounts[SEARCHER_ACCOUNT]!;
+    const nonces = new Map<string, number>();
+    const nextNonce = async (rollup: DevnetChain, account: DevAccount) => {
+      const key = `${rollup.chainId}:${account.address}`;
+      const nonce = nonces.get(key) ?? (await rollup.publicClient.getTransactionCount({ address: account.address }));
+      nonces.set(key, nonce + 1);
+      return nonce;
+    };
+    const sign = async (rollup: DevnetChain, account: DevAccount, to: Address | undefined, data: Hex, tip: bigint) =>
+      privateKeyToAccount(account.privateKey).signTransaction({
+        type: "eip1559",
+        chainId: rollup.chainId,
+        nonce: await nextNonce(rollup, account),
+        to,
+        data,
+        gas: TRADE_GAS,
+        maxPriorityFeePerGas: tip,
+        maxFeePerGas: tip + FEE_HEADROOM,
+      });
+    const setupSend = async (rollup: DevnetChain, account: DevAccount, request: { to?: Address; data: Hex }) => {
+      const raw = await sign(rollup, account, request.to, request.data, 1n);
+      const hash = await devnet.sequencer.submitRawTransaction(rollup.chainId, raw);
+      await devnet.sequencer.produceSlot();
+      const status = devnet.sequencer.transactionStatus(hash);
+      if (status?.status !== "included") throw new XrollupError(`Scenario set-up failed on ${rollup.name}: ${status?.reason ?? "not included"}`);
+    };
+    const traders = accounts.slice(0, TRADER_ACCOUNTS).map((account) => ({
+      account,
+      fundIn: trades.filter((trade) => trade.trader === accounts.indexOf(account)).reduce((sum, trade) => sum + trade.amountIn, 0n),
+    }));
+    const markets: Market[] = [];
+    for (const [index, pool] of scenario.pools.entries()) {
+      markets.push(
+        await deployMarket(devnet, {
+          deployer: accounts[FIRST_DEPLOYER - index]!,
+          poolRollup: pool.rollup,
+          reserveIn: pool.reserveIn,
+          reserveOut: pool.reserveOut,
+          traders: [
+            ...traders.filter(({ account, fundIn }) => fundIn > 0n && trades.some((t) => t.pool === index && accounts[t.trader] === account)),
+            { account: searcherAccount, fundIn: pool.reserveIn },
+          ],
+          sellers: [searcherAccount],
+          send: setupSend,
+        }),
+      );
+    }
+    step("deployed");
+    const searcherStart = await Promise.all(markets.map((market) => balances(market, searcherAccount.address)));
+    const sent: Sent[] = [];
+    const latencies: number[] = [];
+    let attempted = 0;
+    let victimLoss = 0n;
+    for (let slot = 0; slot < scenario.slots; slot++) {
+      const slotStart = slot * scenario.slotMs;
+      const slotTrades = trades.map((trade, index) => ({ trade, index })).filter(({ trade }) => trade.slot === slot);
+      const startReserves = await Promise.all(markets.map(readReserves));
+      // Victims sign against the reserves they see when they trade: the slot's start.
+      const victimsSent: { index: number; minOut: bigint; sent: Sent }[] = [];
+      for (const { trade, index } of slotTrades) {
+        const market = markets[trade.pool]!;
+        const { reserveIn, reserveOut } = startReserves[trade.pool]!;
+        const minOut = minOutFor(getAmountOut(trade.amountIn, reserveIn, reserveOut), BigInt(trade.slippageBps));
+        const data =
+          trade.depositOn === undefined
+            ? encodeFunctionData({ abi: POOL_ABI, functionName: "swap", args: [market.tokenIn, trade.amountIn, minOut, accounts[trade.trader]!.address] })
+            : encodeFunctionData({
+                abi: APP_ABI,
+                functionName: "swapAndDeposit",
+                args: [trade.amountIn, minOut, BigInt(devnet.rollups[trade.depositOn]!.chainId), ACTION_GAS],
+              });
+        const to = trade.depositOn === undefined ? market.pool : market.swapAndDeposit;
+        const raw = await sign(market.rollup, accounts[trade.trader]!, to, data, trade.tipWei);
+        const receivedAt = slotStart + trade.offsetMs;
+        const item = await submit(devnet, policy, market.rollup, raw, receivedAt, random, { role: "victim", trade: index });
+        sent.push(item);
+        victimsSent.push({ index, minOut, sent: item });
+      }
+      for (const searcher of scenario.searchers) {
+        // Under the encrypted policy nobody, the sequencer included, sees a victim before the order is fixed.
+        if (policy === "encrypted") continue;
+        const simulated = startReserves.map((reserves) => ({ ...reserves }));
+        for (const victim of victimsSent) {
+          const trade = trades[victim.index]!;
+          const pool = simulated[trade.pool]!;
+          const sandwich = optimalSandwich({ ...pool, victimAmountIn: trade.amountIn, victimMinOut: victim.minOut });
+          if (sandwich === null) {
+            Object.assign(pool, afterSwap(pool, trade.amountIn));
+            continue;
+          }
+          attempted += 1;
+          const market = markets[trade.pool]!;
+          const victimTip = trade.tipWei;
+          const placement = place(policy, searcher, victim.sent.receivedAt, victimTip);
+          const front = await sign(market.rollup, searcherAccount, market.pool, swapData(market.tokenIn, sandwich.frontRunIn, searcherAccount.address), placement.front.tip);
+          const back = await sign(market.rollup, searcherAccount, market.pool, swapData(market.tokenOut, sandwich.frontRunOut, searcherAccount.address), placement.back.tip);
+          sent.push(await submit(devnet, policy, market.rollup, front, placement.front.receivedAt, random, { role: "front", trade: victim.index, searcher }));
+          sent.push(await submit(devnet, policy, market.rollup, back, placement.back.receivedAt, random, { role: "back", trade: victim.index, searcher }));
+          const after = simulateSandwich({ ...pool, victimAmountIn: trade.amountIn, victimMinOut: victim.minOut, frontRunIn: sandwich.frontRunIn });
+          Object.assign(pool, { reserveIn: after.reserveIn, reserveOut: after.reserveOut });
+        }
+      }
+      const started = performance.now();
+      await devnet.sequencer.produceSlot();
+      const processingMs = performance.now() - started;
+      for (const victim of victimsSent) {
+        if (statusOf(devnet, victim.sent)?.status === "included") {
+          latencies.push(scenario.slotMs - trades[victim.index]!.offsetMs + processingMs);
+        }
+      }
+      victimLoss += await slotVictimLoss(devnet, markets, startReserves, sent, trades, slotStart, scenario.slotMs);
+      step(`slot ${slot + 1}/${scenario.slots}`);
+    }
+    const searcherEnd = await Promise.all(markets.map((market) => balances(market, searcherAccount.address)));
+    let profit = 0n;
+    for (const [index, market] of markets.entries()) {
+      const deltaIn = searcherEnd[index]!.in - searcherStart[index]!.in;
+      const deltaOut = searcherEnd[index]!.out - searcherStart[index]!.out;
+      // Out-tokens left over (a back-run that did not run) are valued at what selling them would fetch.
+      const { reserveIn, reserveOut } = await readReserves(market);
+      profit += deltaIn + (deltaOut > 0n ? getAmountOut(deltaOut, reserveOut, reserveIn) : 0n);
+    }
+    const statuses = sent.map((item) => ({ item, status: statusOf(devnet, item) }));
+    let gasCost = 0n;
+    for (const { item, status } of statuses) {
+      if (item.role === "victim" || status?.status !== "included") continue;
+      const receipt = await item.rollup.publicClient.getTransactionReceipt({ hash: status.hash });
+      gasCost += receipt.gasUsed * receipt.effectiveGasPrice;
+    }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+    return {
+      policy,
+      searcherProfit: formatTokens(profit),
+      searcherGasCost: formatTokens(gasCost),
+      victimLoss: formatTokens(victimLoss),
+      sandwichesAttempted: attempted,
+      sandwichesSucceeded: succeededSandwiches(statuses),
+      dropped: statuses.filter(({ status }) => status?.status === "dropped").length,
+      latencyMs: { p50: Math.round(at(50) * 10) / 10, p99: Math.round(at(99) * 10) / 10 },
+      transactions: statuses.filter(({ status }) => status?.status === "included").length,
+    } satisfies PolicyResult;
+  } finally {
+    await devnet.stop();
+  }
+}
+
+const POOL_ABI = artifact("ConstantProductPool").abi;
+const APP_ABI = artifact("SwapAndDeposit").abi;
+const TOKEN_ABI = artifact("DemoToken").abi;
+
+function swapData(tokenIn: Address, amountIn: bigint, to: Address): Hex {
+  return encodeFunctionData({ abi: POOL_ABI, functionName: "swap", args: [tokenIn, amountIn, 0n, to] });
+}
+
+function afterSwap(pool: { reserveIn: bigint; reserveOut: bigint }, amountIn: bigint) {
+  return { reserveIn: pool.reserveIn + amountIn, reserveOut: pool.reserveOut - getAmountOut(amountIn, pool.reserveIn, pool.reserveOut) };
+}
+
+/**
+ * Where a searcher puts its front-run and back-run, as far as the policy
+ * lets it: a head start under fcfs (the sequencer itself simply stamps them
+ * around the victim), tips one wei either side of the victim's under
+ * priority-fee; under fair-random it can only send them and let the slot's
+ * permutation decide.
+ */
+function place(policy: PolicyName, searcher: ScenarioSearcher, victimAt: number, victimTip: bigint) {
+  const lead = searcher.as === "sequencer" ? 0.5 : searcher.headStartMs;
+  const tip = searcher.gasPriceWei ?? victimTip;
+  switch (policy) {
+    case "fcfs":
+      return { front: { receivedAt: victimAt - lead, tip }, back: { receivedAt: victimAt + 0.5, tip } };
+    case "priority-fee":
+      return {
+        front: { receivedAt: victimAt + 0.5, tip: victimTip + 1n },
+        back: { receivedAt: victimAt + 0.5, tip: victimTip > 0n ? victimTip - 1n : 0n },
+      };
+    default:
+      return { front: { receivedAt: victimAt + 0.5, tip }, back: { receivedAt: victimAt + 0.5, tip } };
+  }
+}
+
+async function submit(
+  devnet: Devnet,
+  policy: PolicyName,
+  rollup: DevnetChain,
+  raw: Hex,
+  receivedAt: number,
+  random: Random,
+  what: Pick<Sent, "role" | "trade" | "searcher">,
+): Promise<Sent> {
+  if (policy === "encrypted") {
+    const randomness = keccak256(toHex(`${random.next()}`));
+    const ciphertext = encryptTransaction(devnet.sequencer.committeeKey.publicKey, raw, randomness);
+    const id = await devnet.sequencer.submitEncrypted(ciphertext, { receivedAt });
+    return { ...what, receivedAt, id, encrypted: true, rollup };
+  }
+  const id = await devnet.sequencer.submitRawTransaction(rollup.chainId, raw, { receivedAt });
+  return { ...what, receivedAt, id, encrypted: false, rollup };
+}
+
+/** A sent transaction's status, through its ciphertext for an encrypted one. */
+function statusOf(devnet: Devnet, item: Sent): { status: string; hash: Hex; globalSeq: number | null } | undefined {
+  if (!item.encrypted) {
+    const status = devnet.sequencer.transactionStatus(item.id);
+    return status === null ? undefined : { status: status.status, hash: item.id, globalSeq: status.globalSeq };
+  }
+  const encrypted = devnet.sequencer.encryptedStatus(item.id);
+  if (encrypted === null) return undefined;
+  return { status: encrypted.status, hash: encrypted.transactionHash ?? item.id, globalSeq: encrypted.transaction?.globalSeq ?? null };
+}
+
+/** Sandwiches whose front-run, victim and back-run were all included, in that global order. */
+function succeededSandwiches(statuses: readonly { item: Sent; status: ReturnType<typeof statusOf> }[]): number {
+  const byTrade = new Map<string, Partial<Record<Sent["role"], number>>>();
+  for (const { item, status } of statuses) {
+    if (status?.status !== "included" || status.globalSeq === null) continue;
+    for (const key of item.role === "victim" ? ["searcher", "sequencer"] : [item.searcher!.as]) {
+      const entry = byTrade.get(`${item.trade}/${key}`) ?? {};
+      entry[item.role] = status.globalSeq;
+      byTrade.set(`${item.trade}/${key}`, entry);
+    }
+  }
+  return [...byTrade.values()].filter(({ front, victim, back }) => front !== undefined && victim !== undefined && back !== undefined && front < victim && victim < back).length;
+}
+
+/**
+ * What the slot's included victims received less than they would have
+ * without the searchers: the slot's victim swaps replayed, in the order they
+ * ran, on the slot's starting reserves without the searchers' swaps.
+ */
+async function slotVictimLoss(
+  devnet: Devnet,
+  markets: readonly Market[],
+  startReserves: readonly { reserveIn: bigint; reserveOut: bigint }[],
+  sent: readonly Sent[],
+  trades: readonly PlannedTrade[],
+  slotStart: number,
+  slotMs: number,
+): Promise<bigint> {
+  const victims = sent
+    .filter((item) => item.role === "victim" && item.receivedAt >= slotStart && item.receivedAt < slotStart + slotMs)
+    .map((item) => ({ item, status: statusOf(devnet, item) }))
+    .filter(({ status }) => status?.status === "included" && status.globalSeq !== null)
+    .sort((a, b) => a.status!.globalSeq! - b.status!.globalSeq!);
+  const pools = startReserves.map((reserves) => ({ ...reserves }));
+  let loss = 0n;
+  for (const { item, status } of victims) {
+    const trade = trades[item.trade]!;
+    const market = markets[trade.pool]!;
+    const receipt = await item.rollup.publicClient.getTransactionReceipt({ hash: status!.hash });
+    const pool = pools[trade.pool]!;
+    const unattacked = getAmountOut(trade.amountIn, pool.reserveIn, pool.reserveOut);
+    Object.assign(pool, afterSwap(pool, trade.amountIn));
+    loss += unattacked - swapOutput(receipt, market);
+  }
+  return loss;
+}
+
+function swapOutput(receipt: TransactionReceipt, market: Market): bigint {
+  const swaps = parseEventLogs({ abi: POOL_ABI, logs: receipt.logs, eventName: "Swap" }).filter(
+    (log) => log.address.toLowerCase() === market.pool.toLowerCase(),
+  );
+  return swaps.reduce((sum, log) => sum + log.args.amountOut, 0n);
+}
+
+async function balances(market: Market, owner: Address): Promise<{ in: bigint; out: bigint }> {
+  const read = (token: Address) => market.rollup.publicClient.readContract({ address: token, abi: TOKEN_ABI, functionName: "balanceOf", args: [owner] });
+  const [balanceIn, balanceOut] = await Promise.all([read(market.tokenIn), read(market.tokenOut)]);
+  return { in: balanceIn, out: balanceOut };
+}
