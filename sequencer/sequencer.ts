@@ -27,7 +27,15 @@ import {
 } from "./errors.ts";
 import { type ExecutionContext, executeSlot } from "./executor.ts";
 import type { BatchPoster } from "./inbox.ts";
-import { type Committee, ciphertextId, orderCommitment, thresholdDecrypt } from "./encryption/threshold.ts";
+import {
+  type Committee,
+  ciphertextId,
+  combineShares,
+  decryptionShare,
+  decryptWithSecret,
+  MalformedCiphertextError,
+  orderCommitment,
+} from "./encryption/threshold.ts";
 import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
@@ -522,9 +530,13 @@ export class SharedSequencer {
     const commitment = orderCommitment(submissions.map((submission) => submission.ciphertext));
     const entries: NonNullable<SlotResult["encrypted"]>["entries"] = [];
     for (const submission of submissions) {
+      // Every committed ciphertext is published with its secret, so that anyone can check the commitment
+      // and see for themselves which ones did not decrypt.
+      const sharedSecret = this.#combinedSecret(submission.ciphertext);
+      entries.push({ ciphertext: submission.ciphertext, sharedSecret: sharedSecret ?? NO_SECRET });
       try {
-        const { plaintext, sharedSecret } = thresholdDecrypt(this.#parameters.committee, submission.ciphertext);
-        entries.push({ ciphertext: submission.ciphertext, sharedSecret });
+        if (sharedSecret === undefined) throw new MalformedCiphertextError({ reason: "the committee cannot decrypt it" });
+        const plaintext = decryptWithSecret(submission.ciphertext, sharedSecret);
         const decoded = decodeRawTransaction(plaintext);
         if (decoded.chainId === undefined) throw new Error("the decrypted transaction has no chain id, so its rollup is unknown");
         const transaction = await this.accept(decoded.chainId, plaintext, { receivedAt: submission.receivedAt });
@@ -536,6 +548,17 @@ export class SharedSequencer {
       }
     }
     return { commitment, entries };
+  }
+
+  /** The committee's combined decryption secret for a ciphertext (its first `threshold` members' shares). */
+  #combinedSecret(ciphertext: Hex): Hex | undefined {
+    const { members, threshold } = this.#parameters.committee;
+    try {
+      const shares = members.slice(0, threshold).map((member) => ({ index: member.index, share: decryptionShare(member, ciphertext) }));
+      return combineShares(ciphertext, shares, threshold);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every messenger's rolling message hashes, read from the chains after a slot that relayed messages. */
@@ -594,6 +617,9 @@ export class SharedSequencer {
 export function slotSeed(seed: Hex, slot: number): Hex {
   return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [keccak256(seed), BigInt(slot)]));
 }
+
+/** Published in place of the secret of a ciphertext the committee cannot decrypt at all (malformed). */
+const NO_SECRET: Hex = `0x${"00".repeat(33)}`;
 
 function wake(submission: EncryptedSubmission): void {
   for (const resolve of submission.waiters.splice(0)) resolve();

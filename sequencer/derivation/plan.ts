@@ -3,6 +3,7 @@ import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
 import type { BatchHeader, RollupCommitment } from "../batch/builder.ts";
 import { decodeBatchPayload, type PayloadBlock, type PayloadEncryptedSlot } from "../batch/codec.ts";
 import { decryptWithSecret, orderCommitment } from "../encryption/threshold.ts";
+import { decodeRawTransaction } from "../intake.ts";
 
 /** A batch as read from L1: the arguments of its `submitBatch` call. */
 export interface PostedBatchData {
@@ -91,7 +92,9 @@ export function planReplay(batches: readonly PostedBatchData[]): BatchReplay[] {
  * Checks that a batch executed its encrypted transactions as committed: each
  * slot's commitment matches its ciphertexts, and the transactions they
  * decrypt to (with the secrets revealed after the slot) ran in the committed
- * order. Pure. Returns what is wrong, or `undefined`.
+ * order. As for every policy, a sender's own transactions run in nonce order
+ * within the places the order gave that sender; so what must match is who
+ * ran at each place. Pure. Returns what is wrong, or `undefined`.
  */
 export function checkEncryptedOrder(batch: BatchReplay): string | undefined {
   for (const section of batch.encrypted) {
@@ -99,28 +102,37 @@ export function checkEncryptedOrder(batch: BatchReplay): string | undefined {
     if (orderCommitment(ciphertexts) !== section.commitment) {
       return `slot ${section.slot}: the order commitment does not match the ciphertexts it commits to`;
     }
-    // The slot's transactions in global order, to find where each decrypted one ran.
-    const executed = batch.rollups
+    const decrypted = new Set<string>();
+    const committed: string[] = [];
+    for (const entry of section.entries) {
+      try {
+        const plaintext = decryptWithSecret(entry.ciphertext, entry.sharedSecret).toLowerCase();
+        decrypted.add(plaintext);
+        committed.push(plaintext);
+      } catch {
+        // It did not decrypt, so it cannot have run: the sequencer dropped it.
+      }
+    }
+    // The decrypted transactions that ran in the slot, in global order.
+    const ran = batch.rollups
       .flatMap(({ blocks }) =>
         blocks
           .filter((block) => block.slot === section.slot)
           .flatMap((block) => block.transactions.map((raw, index) => ({ raw: raw.toLowerCase(), seq: block.globalSeqs[index]! }))),
       )
-      .sort((a, b) => a.seq - b.seq);
-    const position = new Map(executed.map(({ raw }, index) => [raw, index]));
-    let last = -1;
-    for (const [index, entry] of section.entries.entries()) {
-      let plaintext: Hex;
-      try {
-        plaintext = decryptWithSecret(entry.ciphertext, entry.sharedSecret);
-      } catch {
-        continue; // It did not decrypt, so it cannot have run; the sequencer dropped it.
-      }
-      const ran = position.get(plaintext.toLowerCase());
-      if (ran === undefined) continue;
-      if (ran < last) return `slot ${section.slot}: ciphertext ${index} ran before an earlier-committed one`;
-      last = ran;
-    }
+      .filter(({ raw }) => decrypted.has(raw))
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ raw }) => raw);
+    const ranSet = new Set(ran);
+    const expectedSenders = committed.filter((raw) => ranSet.has(raw)).map(senderOf);
+    const actualSenders = ran.map(senderOf);
+    const place = actualSenders.findIndex((sender, index) => sender !== expectedSenders[index]);
+    if (place !== -1) return `slot ${section.slot}: encrypted transaction ${place} ran out of its committed place`;
   }
   return undefined;
+}
+
+function senderOf(raw: string): string {
+  const { chainId, from } = decodeRawTransaction(raw);
+  return `${chainId}:${from}`;
 }

@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
+import { fairRandomPolicy } from "../../sequencer/policies/fair-random.ts";
 import { fcfsPolicy } from "../../sequencer/policies/fcfs.ts";
+import { priorityFeePolicy } from "../../sequencer/policies/priority-fee.ts";
+import { slotSeed } from "../../sequencer/sequencer.ts";
 import { keepNonceOrder, resolvePolicy, UnknownPolicyError } from "../../sequencer/policies/index.ts";
 import type { SequencedTransaction } from "../../sequencer/types.ts";
 
@@ -41,5 +44,38 @@ describe("ordering policies", () => {
   it("resolves policies by name and rejects unknown ones with UnknownPolicyError", () => {
     expect(resolvePolicy("fcfs")).to.equal(fcfsPolicy);
     expect(() => resolvePolicy("latest-first")).to.throw(UnknownPolicyError);
+  });
+
+  it("priority-fee orders by tip, highest first, ties in arrival order", () => {
+    const tipped = (from: Address, arrival: number, tip: bigint) => ({ ...transaction(from, arrival, arrival), maxPriorityFeePerGas: tip });
+    const pending = [tipped(ALICE, 0, 1n), tipped(BOB, 1, 3n), tipped(ALICE, 2, 3n), tipped(BOB, 3, 2n)];
+    const order = priorityFeePolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00" });
+    expect(order.map((t) => t.arrival)).to.deep.equal([1, 2, 3, 0]);
+  });
+
+  describe("fair-random", () => {
+    const pending = Array.from({ length: 12 }, (_, index) => transaction(index % 2 === 0 ? ALICE : BOB, index, index));
+    const orderWith = (seed: `0x${string}`) => fairRandomPolicy.order(pending, { slot: 1, timestamp: 0, seed }).map((t) => t.arrival);
+
+    it("is reproducible from the slot's seed", () => {
+      expect(orderWith(slotSeed("0x07", 3))).to.deep.equal(orderWith(slotSeed("0x07", 3)));
+    });
+
+    it("draws a permutation, a different one for another seed or slot", () => {
+      const order = orderWith(slotSeed("0x07", 3));
+      expect([...order].sort((a, b) => a - b)).to.deep.equal(pending.map((t) => t.arrival));
+      expect(order).to.not.deep.equal(pending.map((t) => t.arrival));
+      expect(orderWith(slotSeed("0x07", 4))).to.not.deep.equal(order);
+      expect(orderWith(slotSeed("0x08", 3))).to.not.deep.equal(order);
+    });
+
+    it("puts each transaction first about equally often", () => {
+      const firsts = new Map<number, number>();
+      for (let slot = 0; slot < 1200; slot++) {
+        const first = fairRandomPolicy.order(pending.slice(0, 3), { slot, timestamp: 0, seed: slotSeed("0x01", slot) })[0]!.arrival;
+        firsts.set(first, (firsts.get(first) ?? 0) + 1);
+      }
+      for (const count of firsts.values()) expect(count).to.be.within(320, 480);
+    });
   });
 });
