@@ -14,6 +14,7 @@ export interface DevnetFlags {
   policy: string;
   maxMessageDepth: number;
   revertProtection: boolean;
+  seed: number;
   manifest?: string;
   quiet?: boolean;
 }
@@ -27,6 +28,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       policy: flags.policy,
       batchMs: flags.batchMs,
       maxMessageDepth: flags.maxMessageDepth,
+      seed: flags.seed,
       revertProtection: flags.revertProtection,
       ...(flags.slotMs === undefined ? {} : { slotMs: flags.slotMs }),
       rpc: { host: flags.host, port: flags.port, rollupPort: flags.rollupPort },

@@ -32,6 +32,7 @@ program
   .option("--slot-ms <ms>", "slot mode: produce a block on every rollup each MS milliseconds (default: instant mode)", integer("--slot-ms"))
   .option("--batch-ms <ms>", "instant mode: post a batch to L1 every MS milliseconds when something happened", integer("--batch-ms"), DEVNET_DEFAULTS.batchMs)
   .addOption(new Option("--policy <name>", "ordering policy").choices(Object.keys(ORDERING_POLICIES)).default(DEVNET_DEFAULTS.policy))
+  .option("--seed <n>", "seed of the slot seeds (fair-random) and of the encryption committee's keys", integer("--seed"), DEVNET_DEFAULTS.seed)
   .option("--max-message-depth <n>", "how deep messages sent while handling messages may nest", integer("--max-message-depth"), DEVNET_DEFAULTS.maxMessageDepth)
   .option("--no-revert-protection", "include transactions that revert (as plain chains do) instead of dropping them with their reason")
   .option("--manifest <file>", "write a JSON manifest of the devnet once it is ready")

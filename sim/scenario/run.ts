@@ -28,10 +28,11 @@ const ACTION_GAS = 400_000n;
 const FEE_HEADROOM = 10_000_000_000n;
 /** Development accounts that trade as users and victims; the rest search and deploy. */
 const TRADER_ACCOUNTS = 15;
-const SEARCHER_ACCOUNT = 15;
+/** The public searcher's account and the sequencer-attacker's. */
+const SEARCHER_ACCOUNTS = { searcher: 15, sequencer: 16 } as const;
 /** Deployers count down from the last account, one per pool. */
 const FIRST_DEPLOYER = 19;
-const MAX_POOLS = FIRST_DEPLOYER - SEARCHER_ACCOUNT - 1;
+const MAX_POOLS = FIRST_DEPLOYER - SEARCHER_ACCOUNTS.sequencer;
 
 /** Thrown for a scenario the simulator cannot run as written. */
 export class UnsupportedScenarioError extends XrollupError {
@@ -177,7 +178,7 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
   try {
     const random = createRandom(keccak256(toHex(`${String(scenario.seed)}/${policy}`)));
     const accounts = devnet.accounts;
-    const searcherAccount = accounts[SEARCHER_ACCOUNT]!;
+    const searcherAccounts = scenario.searchers.map((searcher) => accounts[SEARCHER_ACCOUNTS[searcher.as]]!);
     const nonces = new Map<string, number>();
     const nextNonce = async (rollup: DevnetChain, account: DevAccount) => {
       const key = `${rollup.chainId}:${account.address}`;
@@ -217,15 +218,17 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
           reserveOut: pool.reserveOut,
           traders: [
             ...traders.filter(({ account, fundIn }) => fundIn > 0n && trades.some((t) => t.pool === index && accounts[t.trader] === account)),
-            { account: searcherAccount, fundIn: pool.reserveIn },
+            ...searcherAccounts.map((account) => ({ account, fundIn: pool.reserveIn })),
           ],
-          sellers: [searcherAccount],
+          sellers: searcherAccounts,
           send: setupSend,
         }),
       );
     }
     step("deployed");
-    const searcherStart = await Promise.all(markets.map((market) => balances(market, searcherAccount.address)));
+    const searcherBalances = () =>
+      Promise.all(markets.flatMap((market) => searcherAccounts.map((account) => balances(market, account.address).then((held) => ({ market, held })))));
+    const searcherStart = await searcherBalances();
     const sent: Sent[] = [];
     const latencies: number[] = [];
     let attempted = 0;
@@ -255,7 +258,8 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
         sent.push(item);
         victimsSent.push({ index, minOut, sent: item });
       }
-      for (const searcher of scenario.searchers) {
+      for (const [searcherIndex, searcher] of scenario.searchers.entries()) {
+        const searcherAccount = searcherAccounts[searcherIndex]!;
         // Under the encrypted policy nobody, the sequencer included, sees a victim before the order is fixed.
         if (policy === "encrypted") continue;
         const simulated = startReserves.map((reserves) => ({ ...reserves }));
@@ -290,11 +294,11 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
       victimLoss += await slotVictimLoss(devnet, markets, startReserves, sent, trades, slotStart, scenario.slotMs);
       step(`slot ${slot + 1}/${scenario.slots}`);
     }
-    const searcherEnd = await Promise.all(markets.map((market) => balances(market, searcherAccount.address)));
+    const searcherEnd = await searcherBalances();
     let profit = 0n;
-    for (const [index, market] of markets.entries()) {
-      const deltaIn = searcherEnd[index]!.in - searcherStart[index]!.in;
-      const deltaOut = searcherEnd[index]!.out - searcherStart[index]!.out;
+    for (const [index, { market, held }] of searcherEnd.entries()) {
+      const deltaIn = held.in - searcherStart[index]!.held.in;
+      const deltaOut = held.out - searcherStart[index]!.held.out;
       // Out-tokens left over (a back-run that did not run) are valued at what selling them would fetch.
       const { reserveIn, reserveOut } = await readReserves(market);
       profit += deltaIn + (deltaOut > 0n ? getAmountOut(deltaOut, reserveOut, reserveIn) : 0n);
