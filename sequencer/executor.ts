@@ -166,7 +166,8 @@ async function runUnit(
       return { reason: `${prefix}${await revertReason(rollup, transaction, mined.block.number - 1)}`, culprit };
     }
     steps.push({ transaction, block: mined.block });
-    const failure = await relayAll(context, sentMessagesOf(mined.receipt.logs, transaction.chainId), 1, timestamp, steps);
+    const messages = sentMessagesOf(mined.receipt.logs, transaction.chainId);
+    const failure = await relayAll(context, transaction.hash, messages, 1, timestamp, steps);
     if (failure !== undefined) return { reason: `${prefix}${failure.reason}`, culprit };
   }
   return undefined;
@@ -174,6 +175,7 @@ async function runUnit(
 
 async function relayAll(
   context: ExecutionContext,
+  trigger: Hex,
   messages: readonly CrossDomainMessage[],
   depth: number,
   timestamp: number,
@@ -186,7 +188,7 @@ async function relayAll(
       };
     }
     const destination = rollupOf(context, Number(message.destination));
-    const relay = await context.relayer.relayTransaction(destination, message);
+    const relay = { ...(await context.relayer.relayTransaction(destination, message)), relayOf: trigger };
     const where = `the action on rollup ${message.destination} (target ${message.target})`;
     const mined = await mineOne(destination, relay, timestamp);
     if ("reason" in mined) return { reason: `${where} was not included: ${mined.reason}` };
@@ -196,7 +198,7 @@ async function relayAll(
     }
     steps.push({ transaction: relay, block: mined.block });
     const nested = sentMessagesOf(mined.receipt.logs, Number(message.destination));
-    const failure = await relayAll(context, nested, depth + 1, timestamp, steps);
+    const failure = await relayAll(context, trigger, nested, depth + 1, timestamp, steps);
     if (failure !== undefined) return failure;
   }
   return undefined;

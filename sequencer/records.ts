@@ -35,6 +35,10 @@ export interface TransactionStatus {
   slot: number | null;
   reason?: string;
   batch: BatchRef | null;
+  /** For a trigger: the relays (actions) of the messages it caused, in global order. */
+  relays?: { hash: Hex; chainId: number; globalSeq: number | null }[];
+  /** For a relay: the trigger it acts for. */
+  relayOf?: Hex;
 }
 
 interface TransactionRecord {
@@ -49,6 +53,8 @@ interface TransactionRecord {
  */
 export class TransactionRecords {
   readonly #records = new Map<Hex, TransactionRecord>();
+  /** Relays by trigger: an index over the records, for the trigger's status. */
+  readonly #relays = new Map<Hex, Hex[]>();
 
   has(hash: Hex): boolean {
     return this.#records.has(hash);
@@ -56,6 +62,9 @@ export class TransactionRecords {
 
   accept(transaction: SequencedTransaction): void {
     this.#records.set(transaction.hash, { transaction, waiters: [] });
+    if (transaction.relayOf !== undefined) {
+      this.#relays.set(transaction.relayOf, [...(this.#relays.get(transaction.relayOf) ?? []), transaction.hash]);
+    }
   }
 
   /** Records how a transaction ended and wakes whoever waits for it. */
@@ -96,7 +105,21 @@ export class TransactionRecords {
     const { outcome, transaction } = record;
     if (outcome?.kind === "included") {
       const { globalSeq, blockNumber, slot } = outcome.inclusion;
-      return { status: "included", globalSeq, chainId: transaction.chainId, blockNumber, slot, batch: batchOfSlot(slot) };
+      const relays = (this.#relays.get(transaction.hash) ?? []).map((relay) => {
+        const record = this.#records.get(relay)!;
+        const globalSeq = record.outcome?.kind === "included" ? record.outcome.inclusion.globalSeq : null;
+        return { hash: relay, chainId: record.transaction.chainId, globalSeq };
+      });
+      return {
+        status: "included",
+        globalSeq,
+        chainId: transaction.chainId,
+        blockNumber,
+        slot,
+        batch: batchOfSlot(slot),
+        ...(relays.length === 0 ? {} : { relays }),
+        ...(transaction.relayOf === undefined ? {} : { relayOf: transaction.relayOf }),
+      };
     }
     const base = { globalSeq: null, chainId: transaction.chainId, blockNumber: null, slot: null, batch: null };
     return outcome === undefined ? { status: "pending", ...base } : { status: "dropped", ...base, reason: outcome.reason };

@@ -23,6 +23,8 @@ export interface SequencedTransaction {
   receivedAt: number;
   /** The bundle it belongs to, if any: a bundle's transactions run together or not at all. */
   bundleId?: Hex;
+  /** For a relay (an action), the transaction whose message it relays, directly or through other relays. */
+  relayOf?: Hex;
 }
 
 /** Where an included transaction ended up. */

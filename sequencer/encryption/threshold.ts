@@ -6,6 +6,7 @@ import { sha256 } from "@noble/hashes/sha256";
 import { randomBytes } from "@noble/hashes/utils";
 import { bytesToBigInt, bytesToHex, concat, type Hex, hexToBytes, keccak256 } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
+import { addPoints, isCompressedPoint, multiplyPoint } from "../secp256k1.ts";
 
 /*
  * Threshold ECIES on secp256k1, for the encrypted mempool.
@@ -154,13 +155,14 @@ export function encryptTransaction(publicKey: Hex, plaintext: Hex, randomness?: 
   const r = scalarFrom(seed, "ephemeral scalar");
   const nonce = hkdf(sha256, seed, undefined, `${INFO} nonce`, NONCE_BYTES);
   const R = Point.BASE.multiply(r).toBytes(true);
-  const sealed = gcm(symmetricKey(key.multiply(r), R), nonce).encrypt(hexToBytes(plaintext));
+  const sealed = gcm(symmetricKey(multiplyPoint(key, r), R), nonce).encrypt(hexToBytes(plaintext));
   return bytesToHex(concat([Uint8Array.of(VERSION), R, nonce, sealed]));
 }
 
 /** A member's decryption share D_i = sk_i·R, 33-byte compressed. */
 export function decryptionShare(member: CommitteeMember, ciphertext: Hex): Hex {
-  return pointToHex(parseCiphertext(ciphertext).R.multiply(member.secretShare));
+  const { bytes } = parseCiphertext(ciphertext);
+  return bytesToHex(multiplyPoint(bytes.subarray(1, 1 + POINT_BYTES), member.secretShare));
 }
 
 /**
@@ -178,14 +180,17 @@ export function combineShares(ciphertext: Hex, shares: readonly { index: number;
   if (new Set(indices).size !== indices.length) throw new MalformedShareError({ reason: `each member may give one share, got indices ${indices.join(", ")}` });
   if (shares.length < threshold) throw new NotEnoughSharesError({ threshold, got: shares.length });
   const xs = indices.map(BigInt);
-  const S = shares.reduce((sum, { share, index }, i) => {
-    const D = parsePoint(share, (reason, cause) => new MalformedShareError({ reason: `the share of member ${index} ${reason}`, cause }));
+  const terms = shares.map(({ share, index }, i) => {
+    parsePoint(share, (reason, cause) => new MalformedShareError({ reason: `the share of member ${index} ${reason}`, cause }));
     const lambda = xs.reduce((acc, xj, j) => (j === i ? acc : mod(acc * xj * invert(mod(xj - xs[i]!, ORDER), ORDER), ORDER)), 1n);
-    return sum.add(D.multiply(lambda));
-  }, Point.ZERO);
-  // Only inconsistent shares can cancel out; honest ones give r·PK, never the identity.
-  if (S.is0()) throw new MalformedShareError({ reason: "the shares combine to the point at infinity, so at least one is wrong" });
-  return pointToHex(S);
+    return multiplyPoint(hexToBytes(share), lambda);
+  });
+  try {
+    return bytesToHex(addPoints(terms));
+  } catch (cause) {
+    // Only inconsistent shares can cancel out; honest ones give r·PK, never the identity.
+    throw new MalformedShareError({ reason: "the shares combine to the point at infinity, so at least one is wrong", cause });
+  }
 }
 
 /** Decrypts with the combined secret S (as published after the slot). Returns the plaintext. */
@@ -221,7 +226,7 @@ export function orderCommitment(ciphertexts: readonly Hex[]): Hex {
 }
 
 /** Splits and checks a ciphertext; R is validated as a point on the curve. */
-function parseCiphertext(ciphertext: Hex): { bytes: Uint8Array; R: CurvePoint } {
+function parseCiphertext(ciphertext: Hex): { bytes: Uint8Array; R: Uint8Array } {
   if (!/^0x([0-9a-fA-F]{2})*$/.test(ciphertext)) throw new MalformedCiphertextError({ reason: "expected 0x-prefixed hex bytes" });
   const bytes = hexToBytes(ciphertext);
   if (bytes.length < HEADER_BYTES + TAG_BYTES) {
@@ -233,13 +238,11 @@ function parseCiphertext(ciphertext: Hex): { bytes: Uint8Array; R: CurvePoint } 
 }
 
 /** Decodes a 33-byte compressed point, throwing `fail(reason)` if it is not one. */
-function parsePoint(hex: Hex, fail: (reason: string, cause?: unknown) => XrollupError): CurvePoint {
+function parsePoint(hex: Hex, fail: (reason: string, cause?: unknown) => XrollupError): Uint8Array {
   if (!/^0x[0-9a-fA-F]*$/.test(hex) || hex.length !== 2 + 2 * POINT_BYTES) throw fail("is not 33 bytes of hex");
-  try {
-    return Point.fromBytes(hexToBytes(hex));
-  } catch (error) {
-    throw fail("is not a compressed point on secp256k1", error);
-  }
+  const bytes = hexToBytes(hex);
+  if (!isCompressedPoint(bytes)) throw fail("is not a compressed point on secp256k1");
+  return bytes;
 }
 
 /** Hashes `ikm` to a nonzero scalar; 48 bytes before reduction keep the bias below 2^-128. */
@@ -251,8 +254,8 @@ function scalarFrom(ikm: Uint8Array, label: string): bigint {
 }
 
 /** key = HKDF-SHA256(ikm = S compressed, salt = R compressed, info = "xrollup threshold v1"). */
-function symmetricKey(S: CurvePoint, R: Uint8Array): Uint8Array {
-  return hkdf(sha256, S.toBytes(true), R, INFO, 32);
+function symmetricKey(S: Uint8Array, R: Uint8Array): Uint8Array {
+  return hkdf(sha256, S, R, INFO, 32);
 }
 
 function pointToHex(point: CurvePoint): Hex {

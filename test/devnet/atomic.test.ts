@@ -84,13 +84,13 @@ describe("atomic cross-rollup execution", () => {
   after(() => devnet.stop());
 
   describe("a trigger on A whose messages go to B, then from B to C", () => {
-    let trigger: TransactionStatus;
+    let trigger: TransactionStatus & { hash: Hex };
     let relays: Hex[];
 
     before(async () => {
       const { hash, response } = await sendCall(devnet, a, contract, startCall([b.chainId, c.chainId], false));
       expect(response.error).to.equal(undefined);
-      trigger = devnet.sequencer.transactionStatus(hash)!;
+      trigger = { ...devnet.sequencer.transactionStatus(hash)!, hash };
       relays = await Promise.all(
         [b, c].map(async (rollup) => (await rollup.publicClient.getBlock()).transactions[0]!),
       );
@@ -105,6 +105,11 @@ describe("atomic cross-rollup execution", () => {
       const statuses = relays.map((hash) => devnet.sequencer.transactionStatus(hash)!);
       expect(statuses.map((status) => status.globalSeq)).to.deep.equal([trigger.globalSeq! + 1, trigger.globalSeq! + 2]);
       expect(statuses.map((status) => status.slot)).to.deep.equal([trigger.slot, trigger.slot]);
+      expect(statuses.map((status) => status.relayOf)).to.deep.equal([trigger.hash, trigger.hash]);
+      expect(trigger.relays).to.deep.equal([
+        { hash: relays[0], chainId: b.chainId, globalSeq: trigger.globalSeq! + 1 },
+        { hash: relays[1], chainId: c.chainId, globalSeq: trigger.globalSeq! + 2 },
+      ]);
       const relay = await b.publicClient.getTransaction({ hash: relays[0]! });
       expect(relay.from.toLowerCase()).to.equal(defaultSequencerAccount().address.toLowerCase());
       expect(relay.to?.toLowerCase()).to.equal(MESSENGER_ADDRESS.toLowerCase());
