@@ -30,8 +30,7 @@ import type { BatchPoster } from "./inbox.ts";
 import {
   type Committee,
   ciphertextId,
-  combineShares,
-  decryptionShare,
+  committeeSecret,
   decryptWithSecret,
   MalformedCiphertextError,
   orderCommitment,
@@ -550,12 +549,10 @@ export class SharedSequencer {
     return { commitment, entries };
   }
 
-  /** The committee's combined decryption secret for a ciphertext (its first `threshold` members' shares). */
+  /** The committee's secret for a ciphertext, or `undefined` for one too malformed to have any. */
   #combinedSecret(ciphertext: Hex): Hex | undefined {
-    const { members, threshold } = this.#parameters.committee;
     try {
-      const shares = members.slice(0, threshold).map((member) => ({ index: member.index, share: decryptionShare(member, ciphertext) }));
-      return combineShares(ciphertext, shares, threshold);
+      return committeeSecret(this.#parameters.committee, ciphertext);
     } catch {
       return undefined;
     }

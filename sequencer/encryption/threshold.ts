@@ -210,9 +210,17 @@ export function decryptWithSecret(ciphertext: Hex, sharedSecret: Hex): Hex {
  * then decryption. Returns the plaintext and the secret S to publish.
  */
 export function thresholdDecrypt(committee: Committee, ciphertext: Hex): { plaintext: Hex; sharedSecret: Hex } {
-  const shares = committee.members.slice(0, committee.threshold).map((member) => ({ index: member.index, share: decryptionShare(member, ciphertext) }));
-  const sharedSecret = combineShares(ciphertext, shares, committee.threshold);
+  const sharedSecret = committeeSecret(committee, ciphertext);
   return { plaintext: decryptWithSecret(ciphertext, sharedSecret), sharedSecret };
+}
+
+/**
+ * The secret S of a ciphertext, from the first `threshold` members' shares:
+ * what the sequencer publishes after the slot, whether or not it decrypts.
+ */
+export function committeeSecret(committee: Committee, ciphertext: Hex): Hex {
+  const shares = committee.members.slice(0, committee.threshold).map((member) => ({ index: member.index, share: decryptionShare(member, ciphertext) }));
+  return combineShares(ciphertext, shares, committee.threshold);
 }
 
 /** keccak256 of the ciphertext: its id in the mempool and in the order commitment. */
