@@ -1,9 +1,10 @@
-import { type Address, type Hash, getContract, getContractAddress, parseUnits, zeroAddress } from "viem";
-import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { type Address, type Hash, getContract, parseUnits } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { artifact } from "../contracts/artifacts.ts";
 import type { Devnet, DevnetChain } from "../devnet/devnet.ts";
 import { XrollupError } from "../errors/base.ts";
 import type { DevAccount } from "../rollups/accounts.ts";
+import { deployMarket } from "./market.ts";
 
 /** The demo's fixed set-up, in one place: who deploys, who plays the user, and the amounts. */
 export const DEMO_SETUP = {
@@ -96,12 +97,8 @@ export interface DemoDeployment {
  * Deploys the swap-and-deposit demo on the devnet's first two rollups, at the
  * same addresses on every run.
  *
- * On both rollups the deployer sends BridgedToken at nonce 0 and
- * SwapAndDeposit at nonce 1, so both have the same address on A and B, as the
- * messenger requires of a message's sender and its counterpart. On A it then
- * deploys TKA and the TKA/xUSD pool, seeds the pool and funds the user; on B,
- * the vault. SwapAndDeposit's constructor gets the addresses of contracts
- * deployed after it, computed from the nonces they will be deployed at.
+ * It is {@link deployMarket} with the demo's set-up: TKA/xUSD on A, the
+ * capped vault on B, and the user funded with TKA and its approvals given.
  *
  * @throws {DemoDeployerUsedError} when the deployer has already sent a transaction on A or B.
  *
@@ -119,124 +116,34 @@ export async function deployDemo(devnet: Devnet): Promise<DemoDeployment> {
   }
   const deployer = devAccount(devnet, DEMO_SETUP.deployerIndex);
   const user = devAccount(devnet, DEMO_SETUP.userIndex);
-  const signer = privateKeyToAccount(deployer.privateKey);
-  await Promise.all([a, b].map((rollup) => checkFresh(rollup, deployer.address)));
-
-  const at = (nonce: number) => getContractAddress({ from: deployer.address, nonce: BigInt(nonce) });
-  const addresses: DemoAddresses = { bridged: at(0), swapAndDeposit: at(1), tokenA: at(2), pool: at(3), vault: at(2) };
-  // One after the other, so that every run gets the same slots and global sequence numbers too.
-  await deployOnA(a, signer, user.address, addresses);
-  await deployOnB(b, signer, addresses);
+  await Promise.all(devnet.rollups.map((rollup) => checkFresh(rollup, deployer.address)));
+  const market = await deployMarket(devnet, {
+    deployer,
+    poolRollup: 0,
+    reserveIn: DEMO_SETUP.liquidity,
+    reserveOut: DEMO_SETUP.liquidity,
+    tokens: {
+      in: [DEMO_SETUP.tokenA.name, DEMO_SETUP.tokenA.symbol],
+      out: [DEMO_SETUP.bridged.name, DEMO_SETUP.bridged.symbol],
+    },
+    vaultCap: DEMO_SETUP.vaultCap,
+    traders: [{ account: user, fundIn: DEMO_SETUP.userTokenA }],
+    sellers: [],
+    send: async (rollup, from, { to, data, contract, expected }) => {
+      const sent = rollup.walletClient.sendTransaction({ account: privateKeyToAccount(from.privateKey), to, data });
+      const check = checker(rollup);
+      if (contract !== undefined && expected !== undefined) await check.deployed(contract, expected, sent);
+      else await check.mined(sent);
+    },
+  });
+  const addresses: DemoAddresses = {
+    tokenA: market.tokenIn,
+    bridged: market.tokenOut,
+    pool: market.pool,
+    swapAndDeposit: market.swapAndDeposit,
+    vault: market.vaultAt,
+  };
   return { a, b, deployer, user, addresses, read: demoReads(a, b, addresses) };
-}
-
-async function deployOnA(a: DevnetChain, signer: PrivateKeyAccount, user: Address, addresses: DemoAddresses): Promise<void> {
-  const { walletClient } = a;
-  const check = checker(a);
-  const { liquidity, userTokenA } = DEMO_SETUP;
-  const bridged = artifact("BridgedToken");
-  const swapAndDeposit = artifact("SwapAndDeposit");
-  const tokenA = artifact("DemoToken");
-  const pool = artifact("ConstantProductPool");
-  const from = { account: signer } as const;
-  await check.deployed(
-    "BridgedToken",
-    addresses.bridged,
-    walletClient.deployContract({
-      ...from,
-      nonce: 0,
-      abi: bridged.abi,
-      bytecode: bridged.bytecode,
-      args: [DEMO_SETUP.bridged.name, DEMO_SETUP.bridged.symbol, liquidity],
-    }),
-  );
-  await check.deployed(
-    "SwapAndDeposit",
-    addresses.swapAndDeposit,
-    walletClient.deployContract({
-      ...from,
-      nonce: 1,
-      abi: swapAndDeposit.abi,
-      bytecode: swapAndDeposit.bytecode,
-      args: [addresses.pool, addresses.tokenA, addresses.bridged, zeroAddress],
-    }),
-  );
-  await check.deployed(
-    "DemoToken",
-    addresses.tokenA,
-    walletClient.deployContract({
-      ...from,
-      nonce: 2,
-      abi: tokenA.abi,
-      bytecode: tokenA.bytecode,
-      args: [DEMO_SETUP.tokenA.name, DEMO_SETUP.tokenA.symbol, liquidity + userTokenA],
-    }),
-  );
-  await check.deployed(
-    "ConstantProductPool",
-    addresses.pool,
-    walletClient.deployContract({ ...from, nonce: 3, abi: pool.abi, bytecode: pool.bytecode, args: [addresses.tokenA, addresses.bridged] }),
-  );
-  const tokenAt = { address: addresses.tokenA, abi: tokenA.abi } as const;
-  await check.mined(walletClient.writeContract({ ...from, ...tokenAt, nonce: 4, functionName: "approve", args: [addresses.pool, liquidity] }));
-  await check.mined(
-    walletClient.writeContract({
-      ...from,
-      nonce: 5,
-      address: addresses.bridged,
-      abi: bridged.abi,
-      functionName: "approve",
-      args: [addresses.pool, liquidity],
-    }),
-  );
-  await check.mined(
-    walletClient.writeContract({
-      ...from,
-      nonce: 6,
-      address: addresses.pool,
-      abi: pool.abi,
-      functionName: "addLiquidity",
-      args: [liquidity, liquidity],
-    }),
-  );
-  await check.mined(walletClient.writeContract({ ...from, ...tokenAt, nonce: 7, functionName: "transfer", args: [user, userTokenA] }));
-}
-
-async function deployOnB(b: DevnetChain, signer: PrivateKeyAccount, addresses: DemoAddresses): Promise<void> {
-  const { walletClient } = b;
-  const check = checker(b);
-  const bridged = artifact("BridgedToken");
-  const swapAndDeposit = artifact("SwapAndDeposit");
-  const vault = artifact("Vault");
-  const from = { account: signer } as const;
-  // Nothing is bridged yet: B's xUSD only ever comes from A.
-  await check.deployed(
-    "BridgedToken",
-    addresses.bridged,
-    walletClient.deployContract({
-      ...from,
-      nonce: 0,
-      abi: bridged.abi,
-      bytecode: bridged.bytecode,
-      args: [DEMO_SETUP.bridged.name, DEMO_SETUP.bridged.symbol, 0n],
-    }),
-  );
-  await check.deployed(
-    "SwapAndDeposit",
-    addresses.swapAndDeposit,
-    walletClient.deployContract({
-      ...from,
-      nonce: 1,
-      abi: swapAndDeposit.abi,
-      bytecode: swapAndDeposit.bytecode,
-      args: [zeroAddress, zeroAddress, addresses.bridged, addresses.vault],
-    }),
-  );
-  await check.deployed(
-    "Vault",
-    addresses.vault,
-    walletClient.deployContract({ ...from, nonce: 2, abi: vault.abi, bytecode: vault.bytecode, args: [addresses.bridged, DEMO_SETUP.vaultCap] }),
-  );
 }
 
 /** Waits for the deployer's transactions on one rollup and checks that they did what the demo counts on. */

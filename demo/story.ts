@@ -1,4 +1,4 @@
-import { type Address, encodeFunctionData, formatUnits, type Hex, keccak256, maxUint256, parseEventLogs, parseUnits } from "viem";
+import { type Address, encodeFunctionData, formatUnits, type Hex, keccak256, parseEventLogs, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { artifact } from "../contracts/artifacts.ts";
 import type { Devnet, DevnetChain } from "../devnet/devnet.ts";
@@ -224,12 +224,6 @@ const SCENES: readonly SceneScript[] = [
 export async function runDemo(devnet: Devnet, deployment: DemoDeployment): Promise<DemoReport> {
   const { a, b, addresses, user } = deployment;
   const swapAndDepositAbi = artifact("SwapAndDeposit").abi;
-  const approval = await submit(devnet, deployment, a, {
-    to: addresses.tokenA,
-    data: encodeFunctionData({ abi: artifact("DemoToken").abi, functionName: "approve", args: [addresses.swapAndDeposit, maxUint256] }),
-  });
-  if (approval.status !== "included") throw new DemoStepFailedError({ step: "approve SwapAndDeposit", reason: approval.reason });
-
   const scenes: DemoScene[] = [];
   for (const script of SCENES) {
     const before = await readBalances(deployment);

@@ -3,6 +3,7 @@ import {
   encodeFunctionData,
   type Hex,
   keccak256,
+  maxUint256,
   parseEventLogs,
   toHex,
   type TransactionReceipt,
@@ -17,7 +18,7 @@ import { getAmountOut, minOutFor, optimalSandwich, simulateSandwich, UNISWAP_V2_
 import { createRandom, type Random } from "../random.ts";
 import type { PolicyResult, ScenarioResult } from "../report/types.ts";
 import { formatTokens } from "../tokens.ts";
-import { deployMarket, type Market, readReserves } from "./market.ts";
+import { deployMarket, type Market, readReserves } from "../../demo/market.ts";
 import type { PolicyName, Scenario, ScenarioSearcher } from "./schema.ts";
 
 /** Gas every scenario transaction may use (swaps, and swap-and-deposit triggers with their action). */
@@ -216,6 +217,8 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
           poolRollup: pool.rollup,
           reserveIn: pool.reserveIn,
           reserveOut: pool.reserveOut,
+          tokens: { in: ["Scenario in-token", "IN"], out: ["Scenario out-token", "OUT"] },
+          vaultCap: maxUint256,
           traders: [
             ...traders.filter(({ account, fundIn }) => fundIn > 0n && trades.some((t) => t.pool === index && accounts[t.trader] === account)),
             ...searcherAccounts.map((account) => ({ account, fundIn: pool.reserveIn })),

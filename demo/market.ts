@@ -1,10 +1,9 @@
 import { type Address, encodeDeployData, encodeFunctionData, getContractAddress, type Hex, maxUint256, zeroAddress } from "viem";
-import { artifact } from "../../contracts/artifacts.ts";
-import type { Devnet, DevnetChain } from "../../devnet/devnet.ts";
-import { XrollupError } from "../../errors/base.ts";
-import type { DevAccount } from "../../rollups/accounts.ts";
+import { artifact } from "../contracts/artifacts.ts";
+import type { Devnet, DevnetChain } from "../devnet/devnet.ts";
+import type { DevAccount } from "../rollups/accounts.ts";
 
-/** One scenario pool, deployed: the pool and its tokens, and the swap-and-deposit app on every rollup. */
+/** A pool, deployed: the pool and its tokens, and the swap-and-deposit app on every rollup. */
 export interface Market {
   rollup: DevnetChain;
   pool: Address;
@@ -14,29 +13,42 @@ export interface Market {
   tokenOut: Address;
   /** SwapAndDeposit, at one address on every rollup (the trigger on the pool's rollup, the receiver elsewhere). */
   swapAndDeposit: Address;
+  /** Where the vault is on every rollup but the pool's. */
+  vaultAt: Address;
 }
 
 /** What deploying a market needs. */
 export interface MarketParameters {
-  /** Deploys everything; must not have sent a transaction yet, so that addresses line up across rollups. */
+  /** Deploys everything; must not have sent a transaction yet, so that addresses line up across rollups (callers check). */
   deployer: DevAccount;
   poolRollup: number;
   reserveIn: bigint;
   reserveOut: bigint;
+  /** Names and symbols of the in-token and the out-token. */
+  tokens: { in: readonly [string, string]; out: readonly [string, string] };
+  /** Most each vault (on every rollup but the pool's) holds in total. */
+  vaultCap: bigint;
   /** Accounts funded with `fundIn` of the in-token, which approve the pool and SwapAndDeposit for it. */
   traders: readonly { account: DevAccount; fundIn: bigint }[];
   /** Accounts that also approve the pool for the out-token (searchers sell it back). */
   sellers: readonly DevAccount[];
-  /** Runs one transaction to inclusion (the caller drives the sequencer). */
-  send: (rollup: DevnetChain, from: DevAccount, request: { to?: Address; data: Hex }) => Promise<void>;
+  /**
+   * Runs one transaction to inclusion (the caller drives the sequencer); for
+   * a deployment, `contract` names it and `expected` is where it must land.
+   */
+  send: (rollup: DevnetChain, from: DevAccount, request: { to?: Address; data: Hex; contract?: string; expected?: Address }) => Promise<void>;
 }
 
 /**
- * Deploys a pool for a scenario with the same construction as the demo: on
+ * Deploys the demo app around one pool, for the demo and for scenarios: on
  * every rollup the deployer's nonce 0 is the bridgeable out-token and nonce 1
- * SwapAndDeposit, so both share an address everywhere; on the pool's rollup
- * nonce 2 is the in-token and 3 the pool, elsewhere nonce 2 is a vault
- * without a cap. Then it seeds the pool and funds the traders.
+ * SwapAndDeposit, so both share an address everywhere, as the messenger
+ * requires of a message's sender and its counterpart; on the pool's rollup
+ * nonce 2 is the in-token and 3 the pool, elsewhere nonce 2 is a vault.
+ * SwapAndDeposit's constructor gets the addresses of contracts deployed after
+ * it, computed from their nonces. Then it seeds the pool and funds the
+ * traders. Rollups are deployed one after the other, so runs are repeatable
+ * down to slots and global sequence numbers.
  */
 export async function deployMarket(devnet: Devnet, parameters: MarketParameters): Promise<Market> {
   const { deployer, poolRollup, reserveIn, reserveOut, send } = parameters;
@@ -50,17 +62,16 @@ export async function deployMarket(devnet: Devnet, parameters: MarketParameters)
   const fundedIn = parameters.traders.reduce((sum, trader) => sum + trader.fundIn, 0n);
   for (const [index, rollup] of devnet.rollups.entries()) {
     const here = index === poolRollup;
-    const nonce = await rollup.publicClient.getTransactionCount({ address: deployer.address });
-    if (nonce !== 0) throw new XrollupError(`Account ${deployer.address} has already sent transactions on ${rollup.name}; it must be fresh to deploy a market.`);
-    const deploy = (data: Hex) => send(rollup, deployer, { data });
-    await deploy(encodeDeployData({ ...bridged, args: ["Scenario out-token", "OUT", here ? reserveOut : 0n] }));
-    await deploy(encodeDeployData({ ...app, args: here ? [pool, tokenIn, tokenOut, zeroAddress] : [zeroAddress, zeroAddress, tokenOut, at(2)] }));
+    const deploy = (contract: string, expected: Address, data: Hex) => send(rollup, deployer, { data, contract, expected });
+    await deploy("BridgedToken", tokenOut, encodeDeployData({ ...bridged, args: [...parameters.tokens.out, here ? reserveOut : 0n] }));
+    const appArgs = here ? ([pool, tokenIn, tokenOut, zeroAddress] as const) : ([zeroAddress, zeroAddress, tokenOut, at(2)] as const);
+    await deploy("SwapAndDeposit", swapAndDeposit, encodeDeployData({ ...app, args: appArgs }));
     if (!here) {
-      await deploy(encodeDeployData({ ...vault, args: [tokenOut, maxUint256] }));
+      await deploy("Vault", at(2), encodeDeployData({ ...vault, args: [tokenOut, parameters.vaultCap] }));
       continue;
     }
-    await deploy(encodeDeployData({ ...demoToken, args: ["Scenario in-token", "IN", reserveIn + fundedIn] }));
-    await deploy(encodeDeployData({ ...poolArtifact, args: [tokenIn, tokenOut] }));
+    await deploy("DemoToken", tokenIn, encodeDeployData({ ...demoToken, args: [...parameters.tokens.in, reserveIn + fundedIn] }));
+    await deploy("ConstantProductPool", pool, encodeDeployData({ ...poolArtifact, args: [tokenIn, tokenOut] }));
     const approve = (spender: Address) => encodeFunctionData({ abi: demoToken.abi, functionName: "approve", args: [spender, maxUint256] });
     await send(rollup, deployer, { to: tokenIn, data: approve(pool) });
     await send(rollup, deployer, { to: tokenOut, data: approve(pool) });
@@ -78,7 +89,7 @@ export async function deployMarket(devnet: Devnet, parameters: MarketParameters)
     }
     for (const account of parameters.sellers) await send(rollup, account, { to: tokenOut, data: approve(pool) });
   }
-  return { rollup: devnet.rollups[poolRollup]!, pool, tokenIn, tokenOut, swapAndDeposit };
+  return { rollup: devnet.rollups[poolRollup]!, pool, tokenIn, tokenOut, swapAndDeposit, vaultAt: at(2) };
 }
 
 /** The pool's reserves as (in, out). */
