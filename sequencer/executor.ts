@@ -69,10 +69,14 @@ type Failure = { reason: string; culprit?: Hex };
  */
 export async function executeSlot(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution> {
   if (!plan.order.some((transaction) => transaction.bundleId !== undefined)) {
-    const snapshots = await snapshotAll(context.rollups);
+    // Only the rollups the fast path mines on need a way back.
+    const touched = context.rollups.filter(
+      (rollup) => plan.emptyBlocks || plan.order.some((transaction) => transaction.chainId === rollup.spec.chainId),
+    );
+    const snapshots = await snapshotAll(touched);
     const fast = await executeInOneBlock(context, plan);
     if (fast !== undefined) return fast;
-    await revertAll(context.rollups, snapshots);
+    await revertAll(touched, snapshots);
   }
   return executeUnitByUnit(context, plan);
 }
