@@ -2,7 +2,7 @@ import { getAddress, type Hex, parseTransaction, type RpcLog, type TransactionSe
 import type { Chain } from "../rollups/chain.ts";
 import { type CrossDomainMessage, type Relayer, sentMessagesOf } from "./relayer.ts";
 import { describeRevert, revertDataOf } from "./revert-reason.ts";
-import type { ProducedBlock, SequencedTransaction } from "./types.ts";
+import { type ProducedBlock, type SequencedTransaction, senderKey } from "./types.ts";
 
 /** What executing slots needs besides the plan. */
 export interface ExecutionContext {
@@ -87,7 +87,7 @@ async function executeInOneBlock(context: ExecutionContext, plan: SlotPlan): Pro
     context.rollups.map(async (rollup) => {
       const share = plan.order.filter((transaction) => transaction.chainId === rollup.spec.chainId);
       if (share.length === 0 && !plan.emptyBlocks) return undefined;
-      const produced = await produceBlock(rollup, share, plan.timestamp, new Map());
+      const produced = await produceBlock(rollup, share, plan.timestamp);
       const receipts = await Promise.all(produced.included.map((transaction) => receiptOf(rollup, transaction.hash)));
       const clean = receipts.every(
         (receipt) =>
@@ -143,7 +143,7 @@ async function executeUnitByUnit(context: ExecutionContext, plan: SlotPlan): Pro
   if (plan.emptyBlocks) {
     const withBlock = new Set(execution.blocks.map((block) => block.chainId));
     const empty = context.rollups.filter((rollup) => !withBlock.has(rollup.spec.chainId));
-    const produced = await Promise.all(empty.map((rollup) => produceBlock(rollup, [], plan.timestamp, new Map())));
+    const produced = await Promise.all(empty.map((rollup) => produceBlock(rollup, [], plan.timestamp)));
     execution.blocks.push(...produced.map((result) => result.block));
   }
   return execution;
@@ -209,7 +209,7 @@ async function relayAll(
 }
 
 async function mineOne(rollup: Chain, transaction: SequencedTransaction, timestamp: number) {
-  const produced = await produceBlock(rollup, [transaction], timestamp, new Map());
+  const produced = await produceBlock(rollup, [transaction], timestamp);
   const [dropped] = produced.dropped;
   if (dropped !== undefined) return { reason: `rollup ${rollup.spec.chainId} refused it: ${dropped.reason}` };
   return { block: produced.block, receipt: await receiptOf(rollup, transaction.hash) };
@@ -254,9 +254,9 @@ async function produceBlock(
   rollup: Chain,
   share: readonly SequencedTransaction[],
   timestamp: number,
-  droppedNonces: Map<string, number>,
 ) {
   const { provider } = rollup;
+  const droppedNonces = new Map<string, number>();
   const dropped: { transaction: SequencedTransaction; reason: string }[] = [];
   const drop = (transaction: SequencedTransaction, reason: string) => {
     dropped.push({ transaction, reason });
@@ -345,10 +345,8 @@ async function revertAll(rollups: readonly Chain[], snapshots: readonly Hex[]): 
   await Promise.all(rollups.map((rollup, index) => rollup.provider.request({ method: "evm_revert", params: [snapshots[index]] })));
 }
 
-function senderKey(transaction: SequencedTransaction): string {
-  return `${transaction.chainId}:${transaction.from.toLowerCase()}`;
-}
 
-function droppedPredecessorReason(nonce: number): string {
+/** Why a transaction is dropped after an earlier nonce of its sender was. */
+export function droppedPredecessorReason(nonce: number): string {
   return `an earlier transaction of the sender (nonce ${nonce}) was dropped`;
 }

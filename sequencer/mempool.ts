@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import { keepBundlesTogether, keepNonceOrder, type OrderingPolicy, type SlotContext } from "./policies/index.ts";
-import type { SequencedTransaction } from "./types.ts";
+import { type SequencedTransaction, senderKey } from "./types.ts";
 
 /**
  * The sequencer's pending transactions across all rollups.
@@ -31,7 +31,7 @@ export class Mempool {
    * `undefined` if the mempool has not seen the sender.
    */
   nextNonce(chainId: number, from: Address): number | undefined {
-    return this.#nextNonce.get(senderKey(chainId, from));
+    return this.#nextNonce.get(senderKey({ chainId, from }));
   }
 
   /**
@@ -39,7 +39,7 @@ export class Mempool {
    * chain, used the first time the mempool sees the sender.
    */
   add(transaction: SequencedTransaction, chainNonce: number): void {
-    const key = senderKey(transaction.chainId, transaction.from);
+    const key = senderKey(transaction);
     const next = this.#nextNonce.get(key) ?? chainNonce;
     if (transaction.nonce !== next) {
       const queued = this.#queued.get(key) ?? new Map<number, SequencedTransaction>();
@@ -102,10 +102,10 @@ export class Mempool {
    * was dropped. Returns what it removed.
    */
   removeFrom(chainId: number, from: Address, fromNonce: number): SequencedTransaction[] {
-    const key = senderKey(chainId, from);
+    const key = senderKey({ chainId, from });
     const removed: SequencedTransaction[] = [];
     const kept = this.#ready.filter((transaction) => {
-      const remove = senderKey(transaction.chainId, transaction.from) === key && transaction.nonce >= fromNonce;
+      const remove = senderKey(transaction) === key && transaction.nonce >= fromNonce;
       if (remove) removed.push(transaction);
       return !remove;
     });
@@ -132,8 +132,4 @@ export class Mempool {
     this.#nextNonce.clear();
     return all;
   }
-}
-
-function senderKey(chainId: number, from: Address): string {
-  return `${chainId}:${from.toLowerCase()}`;
 }

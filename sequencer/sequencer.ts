@@ -25,7 +25,7 @@ import {
   TransactionDroppedError,
   WrongChainIdError,
 } from "./errors.ts";
-import { type ExecutionContext, executeSlot } from "./executor.ts";
+import { droppedPredecessorReason, type ExecutionContext, executeSlot } from "./executor.ts";
 import type { BatchPoster } from "./inbox.ts";
 import {
   type Committee,
@@ -40,7 +40,7 @@ import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
 import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
 import type { Relayer } from "./relayer.ts";
-import type { MessageHashes, SequencedTransaction, SlotResult } from "./types.ts";
+import { type MessageHashes, type SequencedTransaction, type SlotResult, senderKey } from "./types.ts";
 
 /**
  * How the sequencer produces blocks.
@@ -330,7 +330,7 @@ export class SharedSequencer {
       }
       try {
         const { chainNonce } = await this.#validate(decoded.chainId, raw);
-        const key = `${decoded.chainId}:${decoded.from.toLowerCase()}`;
+        const key = senderKey({ chainId: decoded.chainId, from: decoded.from });
         const expected = nextNonces.get(key) ?? this.#mempool.nextNonce(decoded.chainId, decoded.from) ?? chainNonce;
         if (decoded.nonce !== expected) {
           throw new InvalidBundleError({ reason: `transaction ${index} has nonce ${decoded.nonce}, its sender's next nonce is ${expected}` });
@@ -577,10 +577,7 @@ export class SharedSequencer {
     this.#records.settle(transaction.hash, outcome);
     const successors = this.#mempool.removeFrom(transaction.chainId, transaction.from, transaction.nonce);
     for (const successor of successors) {
-      this.#records.settle(successor.hash, {
-        kind: "dropped",
-        reason: `an earlier transaction of the sender (nonce ${transaction.nonce}) was dropped`,
-      });
+      this.#records.settle(successor.hash, { kind: "dropped", reason: droppedPredecessorReason(transaction.nonce) });
     }
   }
 

@@ -76,3 +76,11 @@ export interface SlotResult {
    */
   encrypted?: { commitment: Hex; entries: { ciphertext: Hex; sharedSecret: Hex }[] };
 }
+
+/**
+ * Identifies a sender on one rollup: the same address on two rollups is two
+ * senders, each with its own nonces.
+ */
+export function senderKey({ chainId, from }: { chainId: number; from: Address }): string {
+  return `${chainId}:${from.toLowerCase()}`;
+}

@@ -1,4 +1,4 @@
-import type { SequencedTransaction } from "../types.ts";
+import { type SequencedTransaction, senderKey } from "../types.ts";
 
 /**
  * Restores nonce order within each sender while keeping the positions a
@@ -22,10 +22,6 @@ export function keepNonceOrder(order: readonly SequencedTransaction[]): Sequence
     taken.set(key, index + 1);
     return bySender.get(key)![index]!;
   });
-}
-
-function senderKey(transaction: SequencedTransaction): string {
-  return `${transaction.chainId}:${transaction.from.toLowerCase()}`;
 }
 
 /**
