@@ -42,6 +42,7 @@ export function decodeRawTransaction(raw: unknown): DecodedTransaction {
     hash: keccak256(serialized),
     chainId: parsed.chainId,
     from,
+    to: parsed.to ?? undefined,
     nonce: parsed.nonce,
     raw: serialized,
     gas: parsed.gas,

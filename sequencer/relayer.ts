@@ -118,6 +118,7 @@ export class Relayer {
       hash: keccak256(raw),
       chainId: destination.spec.chainId,
       from: this.address,
+      to: MESSENGER_ADDRESS,
       nonce: Number(nonce),
       raw,
       gas,

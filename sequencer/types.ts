@@ -6,6 +6,8 @@ export interface SequencedTransaction {
   /** The rollup it is for. */
   chainId: number;
   from: Address;
+  /** The recipient; `undefined` for a contract creation. */
+  to: Address | undefined;
   nonce: number;
   /** The signed transaction, exactly as it goes into the block and into the batch. */
   raw: Hex;

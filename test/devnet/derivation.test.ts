@@ -149,6 +149,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
               hash: hash!,
               chainId: rollup.chainId,
               from: accountAddress(devnet, 4),
+              to: undefined,
               nonce: 0,
               raw,
               gas: 21_000n,

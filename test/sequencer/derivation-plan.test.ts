@@ -28,7 +28,7 @@ function slot(number: number, transactions: { chainId: number; raw: Hex }[], fir
   }));
   const included = transactions.map(({ chainId, raw }, index) => {
     const block = blocks.find((b) => b.chainId === chainId)!;
-    const transaction = { hash: hash(Number(BigInt(raw))), chainId, from: "0x0000000000000000000000000000000000000001", nonce: 0, raw, gas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival: index, receivedAt: index } as SequencedTransaction;
+    const transaction = { hash: hash(Number(BigInt(raw))), chainId, from: "0x0000000000000000000000000000000000000001", to: undefined, nonce: 0, raw, gas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival: index, receivedAt: index } as SequencedTransaction;
     return { transaction, inclusion: { globalSeq: firstSeq + index, blockNumber: block.number, blockHash: block.hash, slot: number } };
   });
   const none = [hash(0), hash(0)];

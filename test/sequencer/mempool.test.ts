@@ -11,7 +11,7 @@ let arrivals = 0;
 function transaction(from: Address, nonce: number, { chainId = 901, gas = 21_000n } = {}): SequencedTransaction {
   const arrival = arrivals++;
   const hash = `0x${arrival.toString(16).padStart(64, "0")}` as Hex;
-  return { hash, chainId, from, nonce, raw: "0x00", gas, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival, receivedAt: arrival };
+  return { hash, chainId, from, to: undefined, nonce, raw: "0x00", gas, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival, receivedAt: arrival };
 }
 
 const take = (mempool: Mempool, gasLimit = 30_000_000n) =>

@@ -12,7 +12,7 @@ const BOB = "0x0000000000000000000000000000000000000b0b" as Address;
 
 function transaction(from: Address, nonce: number, arrival: number, chainId = 901): SequencedTransaction {
   const hash = `0x${arrival.toString(16).padStart(64, "0")}` as Hex;
-  return { hash, chainId, from, nonce, raw: "0x00", gas: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival, receivedAt: arrival };
+  return { hash, chainId, from, to: undefined, nonce, raw: "0x00", gas: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, arrival, receivedAt: arrival };
 }
 
 const label = (list: readonly SequencedTransaction[]) =>

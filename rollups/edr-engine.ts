@@ -1,0 +1,185 @@
+import { type Address, type Hex, isHex, keccak256, parseTransaction, type RpcLog, type TransactionSerialized } from "viem";
+import type {
+  CallRequest,
+  CallResult,
+  EngineBlock,
+  EngineOutcome,
+  EngineSnapshot,
+  GenesisEngineFactory,
+  MinedBlock,
+  RollupEngine,
+} from "../sequencer/ports.ts";
+import { type Chain, createChain } from "./chain.ts";
+import { installPredeploys } from "./predeploys.ts";
+
+interface RpcBlock {
+  number: Hex;
+  hash: Hex;
+  stateRoot: Hex;
+  timestamp: Hex;
+  baseFeePerGas?: Hex;
+  transactions: Hex[];
+}
+
+interface RpcReceipt {
+  status: Hex;
+  gasUsed: Hex;
+  logs: RpcLog[];
+}
+
+/**
+ * The sequencer's {@link RollupEngine} over an in-process EDR chain (Hardhat
+ * 3), mined only on demand: the one place that speaks EDR's chain-control
+ * methods for the sequencer.
+ */
+export class EdrRollupEngine implements RollupEngine {
+  readonly chainId: number;
+  readonly #chain: Chain;
+
+  constructor(chain: Chain) {
+    this.#chain = chain;
+    this.chainId = chain.spec.chainId;
+  }
+
+  #request<T>(method: string, params: unknown[] = []): Promise<T> {
+    return this.#chain.provider.request({ method, params }) as Promise<T>;
+  }
+
+  async mineBlock(raws: readonly Hex[], timestamp: number): Promise<MinedBlock> {
+    const refused = new Map<number, string>();
+    const hashes: (Hex | undefined)[] = [];
+    for (const [index, raw] of raws.entries()) {
+      try {
+        hashes.push(await this.#request<Hex>("eth_sendRawTransaction", [raw]));
+      } catch (error) {
+        hashes.push(undefined);
+        refused.set(index, error instanceof Error ? error.message : String(error));
+      }
+    }
+    await this.#request("evm_mine", [timestamp]);
+    const mined = await this.#request<RpcBlock>("eth_getBlockByNumber", ["latest", false]);
+    const block = toEngineBlock(this.chainId, mined);
+    const inBlock = new Set(mined.transactions);
+    const outcomes = await Promise.all(
+      raws.map(async (raw, index): Promise<EngineOutcome> => {
+        const hash = hashes[index];
+        if (hash === undefined) return { kind: "refused", hash: hashOfRaw(raw), reason: refused.get(index)! };
+        if (!inBlock.has(hash)) {
+          // Left in the chain's own mempool (fee below the base fee, or a nonce the block never reached).
+          await this.#request("hardhat_dropTransaction", [hash]);
+          return { kind: "refused", hash, reason: leftOutReason(raw, block.baseFeePerGas) };
+        }
+        const receipt = await this.#request<RpcReceipt>("eth_getTransactionReceipt", [hash]);
+        return { kind: "included", hash, success: receipt.status === "0x1", gasUsed: BigInt(receipt.gasUsed), logs: receipt.logs };
+      }),
+    );
+    return { block, outcomes };
+  }
+
+  async snapshot(): Promise<EngineSnapshot> {
+    return { id: await this.#request<Hex>("evm_snapshot") };
+  }
+
+  async revert(snapshot: EngineSnapshot): Promise<void> {
+    const reverted = await this.#request<boolean>("evm_revert", [snapshot.id]);
+    if (!reverted) throw new Error(`Rollup ${this.chainId} could not go back to snapshot ${String(snapshot.id)}`);
+  }
+
+  async latestBlock(): Promise<EngineBlock> {
+    return toEngineBlock(this.chainId, await this.#request<RpcBlock>("eth_getBlockByNumber", ["latest", false]));
+  }
+
+  async block(number: number): Promise<EngineBlock | undefined> {
+    const found = await this.#request<RpcBlock | null>("eth_getBlockByNumber", [quantity(number), false]);
+    return found === null ? undefined : toEngineBlock(this.chainId, found);
+  }
+
+  async nonceOf(address: Address): Promise<number> {
+    return Number(await this.#request<Hex>("eth_getTransactionCount", [address, "latest"]));
+  }
+
+  async balanceOf(address: Address): Promise<bigint> {
+    return BigInt(await this.#request<Hex>("eth_getBalance", [address, "latest"]));
+  }
+
+  async call(request: CallRequest, blockNumber?: number): Promise<CallResult> {
+    const { value, gas, ...fields } = request;
+    const params = {
+      ...fields,
+      ...(value === undefined ? {} : { value: quantity(value) }),
+      ...(gas === undefined ? {} : { gas: quantity(gas) }),
+    };
+    try {
+      const data = await this.#request<Hex>("eth_call", [params, blockNumber === undefined ? "latest" : quantity(blockNumber)]);
+      return { kind: "returned", data };
+    } catch (error) {
+      return { kind: "reverted", data: revertDataOf(error), message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+function toEngineBlock(chainId: number, block: RpcBlock): EngineBlock {
+  return {
+    chainId,
+    number: Number(block.number),
+    hash: block.hash,
+    stateRoot: block.stateRoot,
+    timestamp: Number(block.timestamp),
+    baseFeePerGas: BigInt(block.baseFeePerGas ?? "0x0"),
+    transactionHashes: block.transactions,
+  };
+}
+
+function quantity(value: number | bigint): Hex {
+  return `0x${value.toString(16)}`;
+}
+
+function hashOfRaw(raw: Hex): Hex {
+  return keccak256(raw);
+}
+
+function leftOutReason(raw: Hex, baseFee: bigint): string {
+  const maxFeePerGas = maxFeeOf(raw);
+  return maxFeePerGas !== undefined && baseFee > maxFeePerGas
+    ? `max fee per gas ${maxFeePerGas} is below the block's base fee ${baseFee}`
+    : "the chain did not include it in the block";
+}
+
+function maxFeeOf(raw: Hex): bigint | undefined {
+  try {
+    const parsed = parseTransaction(raw as TransactionSerialized);
+    return parsed.maxFeePerGas ?? parsed.gasPrice;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The revert data carried by an error from the chain's `eth_call`, wherever the provider put it. */
+export function revertDataOf(error: unknown): Hex | undefined {
+  for (let current: unknown = error; typeof current === "object" && current !== null; ) {
+    const { data } = current as { data?: unknown };
+    if (isHex(data)) return data;
+    if (typeof data === "object" && data !== null && isHex((data as { data?: unknown }).data)) {
+      return (data as { data: Hex }).data;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A {@link GenesisEngineFactory} over fresh in-process EDR chains: equal
+ * specs give equal genesis blocks, so replaying a rollup's blocks on one
+ * reaches the same hashes and state roots.
+ */
+export const startGenesisEngine: GenesisEngineFactory = async ({ chainId, genesisTimestamp, sequencer, chainIds }) => {
+  const chain = await createChain({ name: `replay-${chainId}`, chainId, kind: "rollup", genesisTimestamp });
+  try {
+    await installPredeploys(chain, { sequencer, chainIds });
+  } catch (error) {
+    await chain.close();
+    throw error;
+  }
+  const engine = new EdrRollupEngine(chain);
+  return Object.assign(engine, { close: () => chain.close() });
+};

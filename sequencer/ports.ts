@@ -1,0 +1,134 @@
+import type { Address, Hex, RpcLog } from "viem";
+import type { Batch } from "./batch/builder.ts";
+
+/**
+ * The seams of the sequencer: what it needs from a rollup's execution
+ * engine, from L1 and from time, stated as small interfaces it owns.
+ * `rollups/` implements them over EDR; tests and the fault injector stand in
+ * for them. Nothing under `sequencer/` names the engine behind them.
+ */
+
+/** A block the engine mined, as the batch and derivation need it. */
+export interface EngineBlock {
+  chainId: number;
+  number: number;
+  hash: Hex;
+  stateRoot: Hex;
+  /** Unix timestamp (seconds). */
+  timestamp: number;
+  /** Base fee of the block, in wei. */
+  baseFeePerGas: bigint;
+  /** Hashes of the block's transactions, in block order. */
+  transactionHashes: Hex[];
+}
+
+/** What happened to one transaction handed to {@link RollupEngine.mineBlock}. */
+export type EngineOutcome =
+  | { kind: "included"; hash: Hex; success: boolean; gasUsed: bigint; logs: RpcLog[] }
+  | { kind: "refused"; hash: Hex; reason: string };
+
+/** The result of {@link RollupEngine.mineBlock}. */
+export interface MinedBlock {
+  block: EngineBlock;
+  /** One outcome per transaction handed in, in the same order. */
+  outcomes: EngineOutcome[];
+}
+
+/** A call on a past state: what it returned, or the revert data it reverted with. */
+export type CallResult = { kind: "returned"; data: Hex } | { kind: "reverted"; data: Hex | undefined; message: string };
+
+/** A call's fields, as `eth_call` takes them. */
+export interface CallRequest {
+  from?: Address;
+  to?: Address;
+  data?: Hex;
+  value?: bigint;
+  gas?: bigint;
+}
+
+/** An opaque handle of a state an engine can go back to. */
+export type EngineSnapshot = { readonly id: unknown };
+
+/**
+ * One rollup's execution engine, as the sequencer drives it: blocks are
+ * produced only through {@link mineBlock}, with the transactions and the
+ * timestamp the sequencer chose.
+ */
+export interface RollupEngine {
+  readonly chainId: number;
+  /**
+   * Hands the signed transactions to the chain in this order and mines one
+   * block at `timestamp` (Unix seconds). A transaction the chain refuses, or
+   * leaves out of the block, is reported `refused` with the chain's reason
+   * and leaves nothing behind.
+   */
+  mineBlock(raws: readonly Hex[], timestamp: number): Promise<MinedBlock>;
+  /** Remembers the current state, to {@link revert} to it. */
+  snapshot(): Promise<EngineSnapshot>;
+  /** Goes back to a state taken with {@link snapshot}; the snapshot and every later one are used up. */
+  revert(snapshot: EngineSnapshot): Promise<void>;
+  /** The latest block. */
+  latestBlock(): Promise<EngineBlock>;
+  /** A block by number, or `undefined` past the head. */
+  block(number: number): Promise<EngineBlock | undefined>;
+  /** The account's nonce at the latest block. */
+  nonceOf(address: Address): Promise<number>;
+  /** The account's balance at the latest block, in wei. */
+  balanceOf(address: Address): Promise<bigint>;
+  /** Runs a call on the state after block `blockNumber` (default: the latest). */
+  call(request: CallRequest, blockNumber?: number): Promise<CallResult>;
+}
+
+/** The L1 inbox as the sequencer sees it. */
+export interface InboxHead {
+  /** Number of the last batch the inbox accepted. */
+  batchCount: number;
+  /** Hash of that batch (zero before the first). */
+  lastBatchHash: Hex;
+  nextGlobalSeq: number;
+}
+
+/** What the sequencer needs from L1: posting batches, and reading where the inbox stands. */
+export interface L1Port {
+  /**
+   * Submits a batch to the inbox and resolves with the L1 transaction hash
+   * once it is mined and accepted; rejects when the inbox refuses it.
+   */
+  postBatch(batch: Batch): Promise<Hex>;
+  /** Where the inbox stands now: whoever posted last. */
+  inboxHead(): Promise<InboxHead>;
+}
+
+/** A timer handle of a {@link Clock}. */
+export type TimerHandle = { readonly id: unknown };
+
+/**
+ * Time, injected: the sequencer never reads the wall clock itself, so tests
+ * and scenarios can drive it.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Calls `callback` once, `ms` milliseconds from now. */
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+}
+
+/** What a rollup's genesis follows from; derivation reads all of it from the L1 inbox. */
+export interface RollupGenesisSpec {
+  chainId: number;
+  /** Unix timestamp (seconds) of block 0. */
+  genesisTimestamp: number;
+  /** The sequencer whose signatures the rollup's messenger accepts. */
+  sequencer: Address;
+  /** The devnet's rollup chain ids, consecutive. */
+  chainIds: readonly number[];
+}
+
+/** A rollup engine the caller owns and closes. */
+export interface OwnedRollupEngine extends RollupEngine {
+  close(): Promise<void>;
+}
+
+/** Starts a fresh engine at a rollup's genesis, predeploys installed (derivation replays batches on it). */
+export type GenesisEngineFactory = (genesis: RollupGenesisSpec) => Promise<OwnedRollupEngine>;
