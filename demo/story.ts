@@ -3,7 +3,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { artifact } from "../contracts/artifacts.ts";
 import type { Devnet, DevnetChain } from "../devnet/devnet.ts";
 import { XrollupError } from "../errors/base.ts";
-import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
+import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { DEMO_SETUP, type DemoAddresses, type DemoDeployment } from "./deploy.ts";
 import { displayTokens } from "./narrate.ts";
 

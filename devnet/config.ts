@@ -31,10 +31,14 @@ export interface DevnetConfig {
   committee: { threshold: number; size: number };
   /** `false` for an in-process devnet without sockets (tests, scripts). */
   rpc: RpcConfig | false;
+  /** Faults in force from the start, as `xr_injectFault` takes them (checked when the sequencer starts). */
+  faults: readonly unknown[];
 }
 
 /** What a caller may set; everything else takes {@link DEVNET_DEFAULTS}. */
-export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed">> & {
+export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults">> & {
+  /** Faults in force from the start (`--fault`), each as `xr_injectFault` takes it. */
+  faults?: readonly unknown[];
   /** A number or 0x-hex; the same seed gives the same run. */
   seed?: number | Hex;
   /** Manual mode: slots only when `sequencer.produceSlot()` is called. */
@@ -118,6 +122,7 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     seed,
     committee: { ...committee },
     rpc: resolveRpc(user.rpc, rollups),
+    faults: [...(user.faults ?? [])],
   };
 }
 

@@ -15,9 +15,14 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type DevAccount, defaultSequencerAccount, devAccounts } from "../rollups/accounts.ts";
-import { type Chain, type ChainSpec, createChain } from "../rollups/chain.ts";
+import { type Chain, type ChainSpec, createChain, ROLLUP_BLOCK_GAS_LIMIT } from "../rollups/chain.ts";
+import { EdrRollupEngine } from "../rollups/edr-engine.ts";
+import { checkBatch, MAX_BLOCKS_PER_BATCH } from "../sequencer/batch/check.ts";
+import { systemClock } from "../sequencer/clock.ts";
+import { createL1Handler } from "./l1-rpc.ts";
 import { DevSigner } from "../rollups/dev-signer.ts";
-import { installPredeploys, MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
+import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
+import { installPredeploys } from "../rollups/predeploys.ts";
 import { createRollupHandler } from "../rollups/rollup-rpc.ts";
 import { type JsonRpcHandler, type RpcServer, startRpcServer } from "../rollups/rpc-server.ts";
 import type { InboxState } from "../sequencer/batch/builder.ts";
@@ -111,9 +116,14 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     const inboxAddress = await deployInbox(l1Provider, sequencerAccount, { genesisTimestamp, rollups: genesisHeads });
     const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
     sequencer = new SharedSequencer({
-      rollups: rollupChains,
-      poster: new BatchPoster(l1Provider, sequencerAccount, inboxAddress),
+      engines: rollupChains.map((chain) => new EdrRollupEngine(chain)),
+      l1: new BatchPoster(l1Provider, sequencerAccount, inboxAddress),
       inbox,
+      clock: systemClock,
+      blockGasLimit: ROLLUP_BLOCK_GAS_LIMIT,
+      maxBlocksPerBatch: Number(MAX_BLOCKS_PER_BATCH),
+      checkBatch,
+      faults: config.faults,
       policy: resolvePolicy(config.policy),
       mode: config.mode,
       relayer: new Relayer(defaultSequencerAccount()),
@@ -128,7 +138,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     sequencer.start();
     const signer = new DevSigner(devAccounts());
     const handlers: JsonRpcHandler[] = [
-      ({ method, params }) => l1Chain.provider.request({ method, params }),
+      createL1Handler({ chain: l1Chain, sequencer }),
       ...rollupChains.map((chain) => createRollupHandler({ chain, sequencer: sequencer!, signer })),
     ];
     const urls: (string | undefined)[] = [];

@@ -1,9 +1,8 @@
 import { type Address, encodeDeployData, type Hex } from "viem";
+import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { artifact } from "../contracts/artifacts.ts";
 import type { Chain } from "./chain.ts";
 
-/** Where every rollup has its cross-domain messenger, as on the Superchain. */
-export const MESSENGER_ADDRESS: Address = "0x4200000000000000000000000000000000000023";
 
 /** Balance the sequencer gets on every rollup, to pay for relays. */
 export const SEQUENCER_ROLLUP_BALANCE = 1_000_000n * 10n ** 18n;

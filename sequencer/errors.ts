@@ -78,11 +78,46 @@ export class AlreadyKnownError extends XrollupError {
 /** Thrown to the sender, in instant mode, when its accepted transaction was dropped. */
 export class TransactionDroppedError extends XrollupError {
   override name = "TransactionDroppedError";
-  constructor({ hash, chainId, reason }: { hash: string; chainId: number; reason: string }) {
+  constructor({ hash, chainId, reason, reasonCode }: { hash: string; chainId: number; reason: string; reasonCode: string }) {
     super(`Transaction ${hash} was dropped on rollup ${chainId}: ${reason}`, {
       code: JSON_RPC_ERROR_CODES.transactionRejected,
-      data: { hash, chainId, reason },
+      data: { hash, chainId, reason, reasonCode },
     });
+  }
+}
+
+/** Thrown for a write while the sequencer is down (an injected `crash` fault); reads still work. */
+export class SequencerDownError extends XrollupError {
+  override name = "SequencerDownError";
+  constructor({ faultId }: { faultId: string | undefined }) {
+    super("The shared sequencer is down and accepts no transactions; reads still work.", {
+      details: [`It resumes by itself after the fault's slots, or on xr_clearFault${faultId === undefined ? "" : ` ("${faultId}")`}.`],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { reasonCode: "sequencer-down", ...(faultId === undefined ? {} : { faultId }) },
+    });
+  }
+}
+
+/** Thrown when a transaction would replace a pending one of the same sender and nonce without paying more. */
+export class ReplacementUnderpricedError extends XrollupError {
+  override name = "ReplacementUnderpricedError";
+  constructor({ pending, bumpPercent }: { pending: string; bumpPercent: number }) {
+    super(`Replacement transaction underpriced: transaction ${pending} with the same sender and nonce is pending.`, {
+      details: [`A replacement must raise both max fee and max priority fee by at least ${bumpPercent}%.`],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { pending },
+    });
+  }
+}
+
+/** Thrown for a transaction the sequencer reserves for itself: sent from its key, or calling the messenger's relay. */
+export class ReservedTransactionError extends XrollupError {
+  override name = "ReservedTransactionError";
+  constructor({ refused, reason }: { refused: "sequencer-key" | "relay-call"; reason: string }) {
+    super(`Transaction refused: ${reason}.`, {
+      details: ["Relays of cross-rollup messages are the sequencer's own transactions; send messages with the messenger's sendMessage."],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { refused },
   }
 }
 
@@ -133,10 +168,10 @@ export class InvalidBundleError extends XrollupError {
 /** Thrown to the sender, in instant mode, when a bundle was not included: none of its transactions is. */
 export class BundleFailedError extends XrollupError {
   override name = "BundleFailedError";
-  constructor({ bundleId, hash, chainId, reason }: { bundleId: string; hash: string; chainId: number; reason: string }) {
+  constructor({ bundleId, hash, chainId, reason, reasonCode }: { bundleId: string; hash: string; chainId: number; reason: string; reasonCode: string }) {
     super(`Bundle ${bundleId} was dropped: transaction ${hash} on rollup ${chainId} failed: ${reason}`, {
       code: JSON_RPC_ERROR_CODES.transactionRejected,
-      data: { bundleId, failed: { hash, chainId, reason } },
+      data: { bundleId, failed: { hash, chainId, reason, reasonCode } },
     });
   }
 }
@@ -146,5 +181,86 @@ export class InvalidEncryptedTransactionError extends XrollupError {
   override name = "InvalidEncryptedTransactionError";
   constructor({ reason }: { reason: string }) {
     super(`Invalid encrypted transaction: ${reason}.`, { code: JSON_RPC_ERROR_CODES.invalidParams });
+  }
+}
+
+/** Thrown when a transaction's type is one the rollups cannot run (blobs, EIP-7702 set-code, OP deposits…). */
+export class UnsupportedTransactionTypeError extends XrollupError {
+  override name = "UnsupportedTransactionTypeError";
+  constructor({ type, supported }: { type: number; supported: Readonly<Record<number, string>> }) {
+    const known = TRANSACTION_TYPE_NAMES[type];
+    const list = Object.entries(supported).map(([number, name]) => `${name} (${number})`);
+    super(`Transaction type ${type}${known === undefined ? "" : ` (${known})`} is not supported by the rollups.`, {
+      details: [`Supported transaction types: ${list.join(", ")}.`],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { type, supported: Object.keys(supported).map(Number) },
+    });
+  }
+}
+
+/** Names of the EIP-2718 types that are refused, for the message. */
+const TRANSACTION_TYPE_NAMES: Readonly<Record<number, string>> = { 3: "EIP-4844 blob", 4: "EIP-7702 set-code", 126: "OP deposit" };
+
+/** Thrown when a signature's `s` is in the upper half of the curve order, which EIP-2 forbids. */
+export class MalleableSignatureError extends XrollupError {
+  override name = "MalleableSignatureError";
+  constructor({ s }: { s: bigint }) {
+    super("Invalid signature: s is in the upper half of the secp256k1 curve order, which EIP-2 forbids.", {
+      details: ["Normalise the signature before sending: replace s by n − s and flip the recovery bit (y parity). Standard wallets and libraries do this."],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { s: `0x${s.toString(16)}` },
+    });
+  }
+}
+
+/** Thrown when a contract creation's initcode exceeds the EIP-3860 limit. */
+export class InitcodeTooLargeError extends XrollupError {
+  override name = "InitcodeTooLargeError";
+  constructor({ size, limit }: { size: number; limit: number }) {
+    super(`Contract creation initcode is ${size} bytes, over the ${limit}-byte limit of EIP-3860.`, {
+      details: ["Split the deployment, e.g. deploy libraries first, or deploy through a factory contract."],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { size, limit },
+    });
+  }
+}
+
+/** Thrown when a transaction's gas limit is below what it costs before running a single instruction. */
+export class IntrinsicGasTooLowError extends XrollupError {
+  override name = "IntrinsicGasTooLowError";
+  constructor({ gas, intrinsicGas, floorGas }: { gas: bigint; intrinsicGas: bigint; floorGas: bigint }) {
+    const required = intrinsicGas > floorGas ? intrinsicGas : floorGas;
+    super(`Intrinsic gas too low: the gas limit is ${gas}, but the transaction needs at least ${required}.`, {
+      details: [
+        `Intrinsic gas (21000, calldata, access list, contract creation): ${intrinsicGas}`,
+        `Calldata floor (EIP-7623): ${floorGas}`,
+      ],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { gas: `0x${gas.toString(16)}`, required: `0x${required.toString(16)}` },
+    });
+  }
+}
+
+/** Thrown when an EIP-1559 transaction's priority fee is above its max fee. */
+export class PriorityFeeAboveMaxFeeError extends XrollupError {
+  override name = "PriorityFeeAboveMaxFeeError";
+  constructor({ maxPriorityFeePerGas, maxFeePerGas }: { maxPriorityFeePerGas: bigint; maxFeePerGas: bigint }) {
+    super(`maxPriorityFeePerGas ${maxPriorityFeePerGas} is above maxFeePerGas ${maxFeePerGas}.`, {
+      details: ["The priority fee is paid out of the max fee: set maxPriorityFeePerGas ≤ maxFeePerGas."],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { maxPriorityFeePerGas: `0x${maxPriorityFeePerGas.toString(16)}`, maxFeePerGas: `0x${maxFeePerGas.toString(16)}` },
+    });
+  }
+}
+
+/** Thrown when a transaction's nonce is larger than any account's nonce can be. */
+export class NonceOutOfRangeError extends XrollupError {
+  override name = "NonceOutOfRangeError";
+  constructor({ nonce, max }: { nonce: bigint; max: bigint }) {
+    super(`Nonce ${nonce} is out of range: the sequencer accepts nonces up to ${max}.`, {
+      details: ["EIP-2681 caps nonces below 2^64 − 1, and no account sends 2^53 transactions."],
+      code: JSON_RPC_ERROR_CODES.transactionRejected,
+      data: { nonce: `0x${nonce.toString(16)}`, max: `0x${max.toString(16)}` },
+    });
   }
 }

@@ -1,18 +1,31 @@
-import { getAddress, type Hex, parseTransaction, type RpcLog, type TransactionSerialized } from "viem";
-import type { Chain } from "../rollups/chain.ts";
-import { type CrossDomainMessage, type Relayer, sentMessagesOf } from "./relayer.ts";
-import { describeRevert, revertDataOf } from "./revert-reason.ts";
-import { type ProducedBlock, type SequencedTransaction, senderKey } from "./types.ts";
+import {
+  decodeFunctionResult,
+  encodeFunctionData,
+  getAddress,
+  type Hex,
+  parseTransaction,
+  type RpcLog,
+  type TransactionSerialized,
+} from "viem";
+import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
+import { artifact } from "../contracts/artifacts.ts";
+import type { EngineSnapshot, RollupEngine } from "./ports.ts";
+import { type DropReason, droppedPredecessor, dropReason, refusalCode } from "./reasons.ts";
+import { type CrossDomainMessage, type RelayBuilder, sentMessagesOf } from "./relayer.ts";
+import { describeRevert } from "./revert-reason.ts";
+import { type MessageHashes, type ProducedBlock, type SequencedTransaction, senderKey } from "./types.ts";
 
 /** What executing slots needs besides the plan. */
 export interface ExecutionContext {
-  /** The rollup chains, in registration order. */
-  rollups: readonly Chain[];
-  relayer: Relayer;
+  /** The rollups' engines, in registration order. */
+  engines: readonly RollupEngine[];
+  relayer: RelayBuilder;
   /** How deep messages sent while handling messages may nest (A→B→C is depth 2). */
   maxMessageDepth: number;
   /** Drop transactions that revert, with their reason, instead of including them reverted. */
   revertProtection: boolean;
+  /** Whether relays to a rollup are withheld (the `withhold-relay` fault). */
+  withholdsRelayTo: (chainId: number) => boolean;
 }
 
 /** What one slot asks of the rollups. */
@@ -26,6 +39,14 @@ export interface SlotPlan {
   emptyBlocks: boolean;
 }
 
+/** A transaction the slot dropped, and why. */
+export interface DroppedTransaction {
+  transaction: SequencedTransaction;
+  reason: DropReason;
+  /** In a failed bundle, the transaction that failed. */
+  failedTransaction?: Hex;
+}
+
 /** What executing a slot did, before global sequence numbers are assigned. */
 export interface SlotExecution {
   /**
@@ -34,69 +55,82 @@ export interface SlotExecution {
    * of the messages it sent.
    */
   included: { transaction: SequencedTransaction; block: ProducedBlock }[];
-  /** Dropped transactions; in a failed bundle, `failedTransaction` is the one that failed. */
-  dropped: { transaction: SequencedTransaction; reason: string; failedTransaction?: Hex }[];
+  dropped: DroppedTransaction[];
   /** Blocks in the order they were produced. */
   blocks: ProducedBlock[];
   /** Whether any message was relayed (so the messengers' rolling hashes changed). */
   relayedMessages: boolean;
+  /** When messages were relayed: every messenger's rolling hashes after the slot, in registration order. */
+  messageHashes?: MessageHashes[];
 }
 
-interface RpcBlock {
-  number: Hex;
-  hash: Hex;
-  stateRoot: Hex;
-  timestamp: Hex;
-  baseFeePerGas?: Hex;
-  transactions: Hex[];
-}
-
-interface RpcReceipt {
-  transactionHash: Hex;
-  status: Hex;
-  logs: RpcLog[];
-}
-
-type Failure = { reason: string; culprit?: Hex };
+type Failure = { reason: DropReason; culprit?: Hex };
 
 /**
- * Executes a slot. The fast path gives each rollup one block with its share
- * of the order (EDR serves each chain off the main thread, so rollups run
- * concurrently). If that block holds a cross-rollup message, a reverted
- * transaction under revert protection, or the slot holds a bundle, the slot
- * is rolled back and run unit by unit (a transaction with everything its
- * messages cause, or a bundle), each unit atomic across all rollups.
+ * Executes a slot, all or nothing across every rollup it touches. The fast
+ * path gives each rollup one block with its share of the order (engines run
+ * off the main thread, so rollups run concurrently). If that block holds a
+ * cross-rollup message, a reverted transaction under revert protection, or
+ * the slot holds a bundle, the slot goes back to its start and runs unit by
+ * unit (a transaction with everything its messages cause, or a bundle), each
+ * unit atomic across all rollups. If anything throws, every rollup goes
+ * back to the slot's start before the error is rethrown.
  */
 export async function executeSlot(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution> {
-  if (!plan.order.some((transaction) => transaction.bundleId !== undefined)) {
-    // Only the rollups the fast path mines on need a way back.
-    const touched = context.rollups.filter(
-      (rollup) => plan.emptyBlocks || plan.order.some((transaction) => transaction.chainId === rollup.spec.chainId),
+  const hasBundle = plan.order.some((transaction) => transaction.bundleId !== undefined);
+  if (!hasBundle) {
+    // Only the rollups the fast path mines on need a way back from it.
+    const touched = context.engines.filter(
+      (engine) => plan.emptyBlocks || plan.order.some((transaction) => transaction.chainId === engine.chainId),
     );
-    const snapshots = await snapshotAll(touched);
-    const fast = await executeInOneBlock(context, plan);
+    const fast = await atomically(touched, async () => {
+      const result = await executeInOneBlock(context, plan);
+      if (result === undefined) throw NEEDS_UNITS;
+      return result;
+    }).catch((error: unknown) => {
+      if (error === NEEDS_UNITS) return undefined;
+      throw error;
+    });
     if (fast !== undefined) return fast;
-    await revertAll(touched, snapshots);
   }
-  return executeUnitByUnit(context, plan);
+  return atomically(context.engines, async () => {
+    const execution = await executeUnitByUnit(context, plan);
+    if (execution.relayedMessages) execution.messageHashes = await readMessageHashes(context.engines);
+    return execution;
+  });
+}
+
+/** Thrown inside {@link executeSlot} to send the fast path back to the slot's start. */
+const NEEDS_UNITS = Symbol("needs the unit-by-unit path");
+
+/** Runs `work`; if it throws, every engine goes back to where it was, and the error is rethrown. */
+async function atomically<T>(engines: readonly RollupEngine[], work: () => Promise<T>): Promise<T> {
+  const snapshots = await snapshotAll(engines);
+  try {
+    return await work();
+  } catch (error) {
+    await revertAll(engines, snapshots);
+    throw error;
+  }
 }
 
 /** The fast path; `undefined` when the slot needs the unit-by-unit path. */
 async function executeInOneBlock(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution | undefined> {
   const perRollup = await Promise.all(
-    context.rollups.map(async (rollup) => {
-      const share = plan.order.filter((transaction) => transaction.chainId === rollup.spec.chainId);
+    context.engines.map(async (engine) => {
+      const share = plan.order.filter((transaction) => transaction.chainId === engine.chainId);
       if (share.length === 0 && !plan.emptyBlocks) return undefined;
-      const produced = await produceBlock(rollup, share, plan.timestamp);
-      const receipts = await Promise.all(produced.included.map((transaction) => receiptOf(rollup, transaction.hash)));
-      const clean = receipts.every(
-        (receipt) =>
-          (receipt.status === "0x1" || !context.revertProtection) && sentMessagesOf(receipt.logs, rollup.spec.chainId).length === 0,
-      );
-      return { ...produced, clean };
+      return produceBlock(engine, share, plan.timestamp);
     }),
   );
-  if (perRollup.some((result) => result !== undefined && !result.clean)) return undefined;
+  const clean = perRollup.every(
+    (result) =>
+      result === undefined ||
+      result.receipts.every(
+        ({ success, logs }) => (success || !context.revertProtection) && sentMessagesOf(logs, result.block.chainId).length === 0,
+      ),
+  );
+  if (!clean) return undefined;
   const execution: SlotExecution = { included: [], dropped: [], blocks: [], relayedMessages: false };
   const blockOf = new Map<Hex, ProducedBlock>();
   for (const result of perRollup) {
@@ -117,33 +151,30 @@ async function executeUnitByUnit(context: ExecutionContext, plan: SlotPlan): Pro
   const droppedNonces = new Map<string, number>();
   for (const unit of unitsOf(plan.order)) {
     const predecessor = unit.find((transaction) => (droppedNonces.get(senderKey(transaction)) ?? Infinity) < transaction.nonce);
-    const snapshots = predecessor === undefined ? await snapshotAll(context.rollups) : undefined;
+    const snapshots = predecessor === undefined ? await snapshotAll(context.engines) : undefined;
     const steps: SlotExecution["included"] = [];
     const failure =
       predecessor === undefined
         ? await runUnit(context, unit, plan.timestamp, steps)
-        : { reason: droppedPredecessorReason(droppedNonces.get(senderKey(predecessor))!) };
+        : { reason: droppedPredecessor(droppedNonces.get(senderKey(predecessor))!) };
     if (failure === undefined) {
       execution.included.push(...steps);
       execution.blocks.push(...steps.map((step) => step.block));
       execution.relayedMessages ||= steps.length > unit.length;
       continue;
     }
-    if (snapshots !== undefined) await revertAll(context.rollups, snapshots);
+    if (snapshots !== undefined) await revertAll(context.engines, snapshots);
     for (const transaction of unit) {
-      execution.dropped.push({
-        transaction,
-        reason: failure.reason,
-        ...(failure.culprit === undefined ? {} : { failedTransaction: failure.culprit }),
-      });
+      const reason = unit.length > 1 && transaction.hash !== failure.culprit ? dropReason("bundle-failed", failure.reason.message) : failure.reason;
+      execution.dropped.push({ transaction, reason, ...(failure.culprit === undefined ? {} : { failedTransaction: failure.culprit }) });
       const key = senderKey(transaction);
       droppedNonces.set(key, Math.min(droppedNonces.get(key) ?? Infinity, transaction.nonce));
     }
   }
   if (plan.emptyBlocks) {
     const withBlock = new Set(execution.blocks.map((block) => block.chainId));
-    const empty = context.rollups.filter((rollup) => !withBlock.has(rollup.spec.chainId));
-    const produced = await Promise.all(empty.map((rollup) => produceBlock(rollup, [], plan.timestamp)));
+    const empty = context.engines.filter((engine) => !withBlock.has(engine.chainId));
+    const produced = await Promise.all(empty.map((engine) => produceBlock(engine, [], plan.timestamp)));
     execution.blocks.push(...produced.map((result) => result.block));
   }
   return execution;
@@ -161,20 +192,25 @@ async function runUnit(
   steps: SlotExecution["included"],
 ): Promise<Failure | undefined> {
   for (const [index, transaction] of unit.entries()) {
-    const rollup = rollupOf(context, transaction.chainId);
-    const mined = await mineOne(rollup, transaction, timestamp);
+    const engine = engineOf(context, transaction.chainId);
+    const mined = await mineOne(engine, transaction, timestamp);
     const prefix = unit.length > 1 ? `bundle transaction ${index} (${transaction.hash}): ` : "";
     const culprit = transaction.hash;
-    if ("reason" in mined) return { reason: `${prefix}${mined.reason}`, culprit };
-    if (mined.receipt.status !== "0x1" && (context.revertProtection || unit.length > 1)) {
-      return { reason: `${prefix}${await revertReason(rollup, transaction, mined.block.number - 1)}`, culprit };
+    if (mined.kind === "refused") return { reason: prefixed(prefix, mined.reason), culprit };
+    if (!mined.receipt.success && (context.revertProtection || unit.length > 1)) {
+      const words = await revertReason(engine, transaction, mined.block.number - 1);
+      return { reason: dropReason("reverted", `${prefix}${words}`), culprit };
     }
     steps.push({ transaction, block: mined.block });
     const messages = sentMessagesOf(mined.receipt.logs, transaction.chainId);
     const failure = await relayAll(context, transaction.hash, messages, 1, timestamp, steps);
-    if (failure !== undefined) return { reason: `${prefix}${failure.reason}`, culprit };
+    if (failure !== undefined) return { reason: prefixed(prefix, failure.reason), culprit };
   }
   return undefined;
+}
+
+function prefixed(prefix: string, reason: DropReason): DropReason {
+  return prefix === "" ? reason : dropReason(reason.code, `${prefix}${reason.message}`);
 }
 
 async function relayAll(
@@ -186,134 +222,109 @@ async function relayAll(
   steps: SlotExecution["included"],
 ): Promise<Failure | undefined> {
   for (const message of messages) {
+    const route = `message ${message.hash} from rollup ${message.source} to rollup ${message.destination}`;
     if (depth > context.maxMessageDepth) {
-      return {
-        reason: `message ${message.hash} from rollup ${message.source} to rollup ${message.destination} exceeds the message depth limit of ${context.maxMessageDepth}`,
-      };
+      return { reason: dropReason("message-depth-exceeded", `${route} exceeds the message depth limit of ${context.maxMessageDepth}`) };
     }
-    const destination = rollupOf(context, Number(message.destination));
+    const destinationId = Number(message.destination);
+    if (context.withholdsRelayTo(destinationId)) {
+      return { reason: dropReason("relay-withheld", `the sequencer withheld the relay of ${route}`) };
+    }
+    const destination = engineOf(context, destinationId);
     const relay = { ...(await context.relayer.relayTransaction(destination, message)), relayOf: trigger };
     const where = `the action on rollup ${message.destination} (target ${message.target})`;
     const mined = await mineOne(destination, relay, timestamp);
-    if ("reason" in mined) return { reason: `${where} was not included: ${mined.reason}` };
-    if (mined.receipt.status !== "0x1") {
+    if (mined.kind === "refused") return { reason: dropReason("action-reverted", `${where} was not included: ${mined.reason.message}`) };
+    if (!mined.receipt.success) {
       // Re-run it on the state before it to learn why; the unit is rolled back anyway.
-      return { reason: `${where} failed: ${await callRevertReason(destination, relay, mined.block.number - 1)}` };
+      const words = await callRevertReason(destination, relay, mined.block.number - 1);
+      return { reason: dropReason("action-reverted", `${where} failed: ${words}`) };
     }
     steps.push({ transaction: relay, block: mined.block });
-    const nested = sentMessagesOf(mined.receipt.logs, Number(message.destination));
+    const nested = sentMessagesOf(mined.receipt.logs, destinationId);
     const failure = await relayAll(context, trigger, nested, depth + 1, timestamp, steps);
     if (failure !== undefined) return failure;
   }
   return undefined;
 }
 
-async function mineOne(rollup: Chain, transaction: SequencedTransaction, timestamp: number) {
-  const produced = await produceBlock(rollup, [transaction], timestamp);
+async function mineOne(engine: RollupEngine, transaction: SequencedTransaction, timestamp: number) {
+  const produced = await produceBlock(engine, [transaction], timestamp);
   const [dropped] = produced.dropped;
-  if (dropped !== undefined) return { reason: `rollup ${rollup.spec.chainId} refused it: ${dropped.reason}` };
-  return { block: produced.block, receipt: await receiptOf(rollup, transaction.hash) };
+  if (dropped !== undefined) {
+    const reason = dropReason(dropped.reason.code, `rollup ${engine.chainId} refused it: ${dropped.reason.message}`);
+    return { kind: "refused" as const, reason };
+  }
+  return { kind: "mined" as const, block: produced.block, receipt: produced.receipts[0]! };
 }
 
 /** Why a transaction reverted, as its sender should read it. */
-async function revertReason(rollup: Chain, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
-  const { to } = parseTransaction(transaction.raw as TransactionSerialized);
-  const target = to ? ` (to ${getAddress(to)})` : "";
-  return `reverted on rollup ${rollup.spec.chainId}${target}: ${await callRevertReason(rollup, transaction, parentBlock)}`;
+async function revertReason(engine: RollupEngine, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
+  const target = transaction.to === undefined ? "" : ` (to ${getAddress(transaction.to)})`;
+  return `reverted on rollup ${engine.chainId}${target}: ${await callRevertReason(engine, transaction, parentBlock)}`;
 }
 
 /** Re-runs a reverted transaction as a call on the state before it, and describes its revert data. */
-async function callRevertReason(rollup: Chain, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
+async function callRevertReason(engine: RollupEngine, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
   const parsed = parseTransaction(transaction.raw as TransactionSerialized);
-  try {
-    await rollup.provider.request({
-      method: "eth_call",
-      params: [
-        {
-          from: transaction.from,
-          to: parsed.to ?? undefined,
-          data: parsed.data,
-          value: `0x${(parsed.value ?? 0n).toString(16)}`,
-          gas: `0x${transaction.gas.toString(16)}`,
-        },
-        `0x${parentBlock.toString(16)}`,
-      ],
-    });
-  } catch (error) {
-    return describeRevert(revertDataOf(error));
-  }
-  return "out of gas";
+  const result = await engine.call(
+    {
+      from: transaction.from,
+      ...(parsed.to ? { to: parsed.to } : {}),
+      ...(parsed.data === undefined ? {} : { data: parsed.data }),
+      value: parsed.value ?? 0n,
+      gas: transaction.gas,
+    },
+    parentBlock,
+  );
+  return result.kind === "reverted" ? describeRevert(result.data) : "out of gas";
 }
 
 /**
- * Hands a rollup's share to its chain and mines one block at `timestamp`. A
- * transaction the chain refuses or leaves out is dropped with the chain's
- * reason; nothing is left behind in the chain's own mempool.
+ * Hands a rollup's share to its engine and mines one block at `timestamp`.
+ * A transaction the chain refuses or leaves out is dropped with the chain's
+ * reason, and so are its sender's later nonces in the share.
  */
-async function produceBlock(
-  rollup: Chain,
-  share: readonly SequencedTransaction[],
-  timestamp: number,
-) {
-  const { provider } = rollup;
+async function produceBlock(engine: RollupEngine, share: readonly SequencedTransaction[], timestamp: number) {
   const droppedNonces = new Map<string, number>();
-  const dropped: { transaction: SequencedTransaction; reason: string }[] = [];
-  const drop = (transaction: SequencedTransaction, reason: string) => {
+  const dropped: DroppedTransaction[] = [];
+  const drop = (transaction: SequencedTransaction, reason: DropReason) => {
     dropped.push({ transaction, reason });
     const key = senderKey(transaction);
     droppedNonces.set(key, Math.min(droppedNonces.get(key) ?? Infinity, transaction.nonce));
   };
-  const sent: SequencedTransaction[] = [];
-  for (const transaction of share) {
-    const earlier = droppedNonces.get(senderKey(transaction));
-    if (earlier !== undefined && earlier < transaction.nonce) {
-      drop(transaction, droppedPredecessorReason(earlier));
-      continue;
-    }
-    try {
-      await provider.request({ method: "eth_sendRawTransaction", params: [transaction.raw] });
-      sent.push(transaction);
-    } catch (error) {
-      drop(transaction, error instanceof Error ? error.message : String(error));
-    }
-  }
-  await provider.request({ method: "evm_mine", params: [timestamp] });
-  const mined = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as RpcBlock;
-  const minedHashes = new Set(mined.transactions);
+  const mined = await engine.mineBlock(
+    share.map((transaction) => transaction.raw),
+    timestamp,
+  );
   const included: SequencedTransaction[] = [];
-  for (const transaction of sent) {
-    if (minedHashes.has(transaction.hash)) {
-      included.push(transaction);
+  const receipts: { success: boolean; logs: RpcLog[] }[] = [];
+  for (const [index, transaction] of share.entries()) {
+    const outcome = mined.outcomes[index]!;
+    const earlier = droppedNonces.get(senderKey(transaction));
+    if (outcome.kind === "refused") {
+      drop(transaction, earlier !== undefined && earlier < transaction.nonce ? droppedPredecessor(earlier) : dropReason(refusalCode(outcome.reason), outcome.reason));
       continue;
     }
-    await provider.request({ method: "hardhat_dropTransaction", params: [transaction.hash] });
-    const earlier = droppedNonces.get(senderKey(transaction));
-    const baseFee = BigInt(mined.baseFeePerGas ?? "0x0");
-    drop(
-      transaction,
-      earlier !== undefined && earlier < transaction.nonce
-        ? droppedPredecessorReason(earlier)
-        : baseFee > transaction.maxFeePerGas
-          ? `max fee per gas ${transaction.maxFeePerGas} is below the block's base fee ${baseFee}`
-          : "the chain did not include it in the slot's block",
-    );
+    included.push(transaction);
+    receipts.push({ success: outcome.success, logs: outcome.logs });
   }
   const rawByHash = new Map(included.map((transaction) => [transaction.hash, transaction.raw]));
   const block: ProducedBlock = {
-    chainId: rollup.spec.chainId,
-    number: Number(mined.number),
-    hash: mined.hash,
-    stateRoot: mined.stateRoot,
-    timestamp: Number(mined.timestamp),
-    transactions: mined.transactions.map((hash) => {
+    chainId: engine.chainId,
+    number: mined.block.number,
+    hash: mined.block.hash,
+    stateRoot: mined.block.stateRoot,
+    timestamp: mined.block.timestamp,
+    transactions: mined.block.transactionHashes.map((hash) => {
       const raw = rawByHash.get(hash);
-      // Only the sequencer feeds rollup chains, so an unknown transaction
+      // Only the sequencer feeds rollup engines, so an unknown transaction
       // means something bypassed it and derivation would break.
-      if (raw === undefined) throw new Error(`Rollup ${rollup.spec.chainId} mined ${hash}, which the sequencer never sent`);
+      if (raw === undefined) throw new Error(`Rollup ${engine.chainId} mined ${hash}, which the sequencer never sent`);
       return raw;
     }),
   };
-  return { block, dropped, included };
+  return { block, dropped, included, receipts };
 }
 
 /** Splits the order into units: a bundle's consecutive transactions, or one transaction. */
@@ -327,26 +338,30 @@ function unitsOf(order: readonly SequencedTransaction[]): SequencedTransaction[]
   return units;
 }
 
-function rollupOf(context: ExecutionContext, chainId: number): Chain {
-  const rollup = context.rollups.find((candidate) => candidate.spec.chainId === chainId);
-  if (rollup === undefined) throw new Error(`Rollup ${chainId} is not part of this devnet`);
-  return rollup;
+function engineOf(context: ExecutionContext, chainId: number): RollupEngine {
+  const engine = context.engines.find((candidate) => candidate.chainId === chainId);
+  if (engine === undefined) throw new Error(`Rollup ${chainId} is not part of this devnet`);
+  return engine;
 }
 
-async function receiptOf(rollup: Chain, hash: Hex): Promise<RpcReceipt> {
-  return (await rollup.provider.request({ method: "eth_getTransactionReceipt", params: [hash] })) as RpcReceipt;
+function snapshotAll(engines: readonly RollupEngine[]): Promise<EngineSnapshot[]> {
+  return Promise.all(engines.map((engine) => engine.snapshot()));
 }
 
-async function snapshotAll(rollups: readonly Chain[]): Promise<Hex[]> {
-  return Promise.all(rollups.map((rollup) => rollup.provider.request({ method: "evm_snapshot", params: [] }) as Promise<Hex>));
+async function revertAll(engines: readonly RollupEngine[], snapshots: readonly EngineSnapshot[]): Promise<void> {
+  await Promise.all(engines.map((engine, index) => engine.revert(snapshots[index]!)));
 }
 
-async function revertAll(rollups: readonly Chain[], snapshots: readonly Hex[]): Promise<void> {
-  await Promise.all(rollups.map((rollup, index) => rollup.provider.request({ method: "evm_revert", params: [snapshots[index]] })));
-}
-
-
-/** Why a transaction is dropped after an earlier nonce of its sender was. */
-export function droppedPredecessorReason(nonce: number): string {
-  return `an earlier transaction of the sender (nonce ${nonce}) was dropped`;
+/** Every messenger's rolling message hashes at the latest block, in registration order. */
+export async function readMessageHashes(engines: readonly RollupEngine[]): Promise<MessageHashes[]> {
+  const { abi } = artifact("L2ToL2CrossDomainMessenger");
+  const data = encodeFunctionData({ abi, functionName: "messageHashes", args: [engines.map((engine) => BigInt(engine.chainId))] });
+  return Promise.all(
+    engines.map(async (engine) => {
+      const result = await engine.call({ to: MESSENGER_ADDRESS, data });
+      if (result.kind === "reverted") throw new Error(`Reading the messenger's hashes on rollup ${engine.chainId} failed: ${result.message}`);
+      const [sent, relayed] = decodeFunctionResult({ abi, functionName: "messageHashes", data: result.data });
+      return { sent: [...sent], relayed: [...relayed] };
+    }),
+  );
 }

@@ -13,6 +13,7 @@ import {
 import { sharedInboxArtifact } from "../contracts/artifacts.ts";
 import { XrollupError } from "../errors/base.ts";
 import type { Batch, RollupHead } from "./batch/builder.ts";
+import type { InboxHead, L1Port } from "./ports.ts";
 
 /**
  * Where the inbox lands when the sequencer's key deploys it as its first L1
@@ -75,8 +76,8 @@ export async function deployInbox(
   return getAddress(receipt.contractAddress);
 }
 
-/** Posts batches to the L1 inbox, one at a time, from the sequencer's account. */
-export class BatchPoster {
+/** The {@link L1Port} over L1's JSON-RPC: posts batches from the sequencer's account and reads the inbox. */
+export class BatchPoster implements L1Port {
   readonly #wallet;
   readonly #reader;
   readonly #inbox: Address;
@@ -93,7 +94,7 @@ export class BatchPoster {
    *
    * @throws {BatchRejectedError} when the inbox reverts or computes another batch hash.
    */
-  async post(batch: Batch): Promise<Hex> {
+  async postBatch(batch: Batch): Promise<Hex> {
     const { abi } = sharedInboxArtifact();
     let l1TxHash: Hex;
     try {
@@ -113,5 +114,16 @@ export class BatchPoster {
       throw new BatchRejectedError({ number: batch.header.number, l1TxHash });
     }
     return l1TxHash;
+  }
+
+  async inboxHead(): Promise<InboxHead> {
+    const { abi } = sharedInboxArtifact();
+    const contract = { address: this.#inbox, abi } as const;
+    const [batchCount, lastBatchHash, nextGlobalSeq] = await Promise.all([
+      this.#reader.readContract({ ...contract, functionName: "batchCount" }),
+      this.#reader.readContract({ ...contract, functionName: "lastBatchHash" }),
+      this.#reader.readContract({ ...contract, functionName: "nextGlobalSeq" }),
+    ]);
+    return { batchCount: Number(batchCount), lastBatchHash, nextGlobalSeq: Number(nextGlobalSeq) };
   }
 }

@@ -60,14 +60,72 @@ export class Mempool {
     this.#nextNonce.set(key, nonce);
   }
 
+  /** The pending transaction of a sender with this nonce, ready or queued. */
+  pendingAt(chainId: number, from: Address, nonce: number): SequencedTransaction | undefined {
+    const key = senderKey({ chainId, from });
+    return (
+      this.#queued.get(key)?.get(nonce) ??
+      this.#ready.find((transaction) => transaction.nonce === nonce && senderKey(transaction) === key)
+    );
+  }
+
+  /**
+   * Puts `replacement` in the place of the pending transaction with the same
+   * sender and nonce, and returns the one it replaced.
+   */
+  replace(replacement: SequencedTransaction): SequencedTransaction | undefined {
+    const key = senderKey(replacement);
+    const queued = this.#queued.get(key);
+    const replacedQueued = queued?.get(replacement.nonce);
+    if (replacedQueued !== undefined) {
+      queued!.set(replacement.nonce, replacement);
+      return replacedQueued;
+    }
+    const index = this.#ready.findIndex((transaction) => transaction.nonce === replacement.nonce && senderKey(transaction) === key);
+    if (index === -1) return undefined;
+    const [replaced] = this.#ready.splice(index, 1, replacement);
+    return replaced;
+  }
+
+  /**
+   * Gives back transactions taken for a slot that failed: they are ready
+   * again, in arrival order, as if never taken.
+   */
+  restore(transactions: readonly SequencedTransaction[]): void {
+    this.#ready.push(...transactions);
+    this.#ready.sort((a, b) => a.arrival - b.arrival);
+  }
+
+  /** Every pending transaction, ready or queued (for the journal and the status). */
+  pending(): SequencedTransaction[] {
+    const all = [...this.#ready];
+    for (const queued of this.#queued.values()) all.push(...queued.values());
+    return all;
+  }
+
   /**
    * Takes the next slot's transactions: the policy orders every ready
    * transaction, then each rollup keeps the longest prefix of its share that
    * fits in one block; a bundle is taken whole or not at all. What is not
-   * taken stays ready for a later slot.
+   * taken stays ready for a later slot. `holdBack` keeps transactions out of
+   * the slot (a censoring sequencer), and with them their sender's later
+   * nonces, which could not run before them.
    */
-  take(policy: OrderingPolicy, context: SlotContext, blockGasLimit: bigint): SequencedTransaction[] {
-    const ordered = keepBundlesTogether(keepNonceOrder(policy.order(this.#ready, context)));
+  take(
+    policy: OrderingPolicy,
+    context: SlotContext,
+    blockGasLimit: bigint,
+    holdBack: (transaction: SequencedTransaction) => boolean = () => false,
+  ): SequencedTransaction[] {
+    const heldFrom = new Map<string, number>();
+    for (const transaction of this.#ready) {
+      if (!holdBack(transaction)) continue;
+      const key = senderKey(transaction);
+      heldFrom.set(key, Math.min(heldFrom.get(key) ?? Infinity, transaction.nonce));
+    }
+    const held = this.#ready.filter((transaction) => transaction.nonce >= (heldFrom.get(senderKey(transaction)) ?? Infinity));
+    const candidates = held.length === 0 ? this.#ready : this.#ready.filter((transaction) => !held.includes(transaction));
+    const ordered = keepBundlesTogether(keepNonceOrder(policy.order(candidates, context)));
     const gasUsed = new Map<number, bigint>();
     const full = new Set<number>();
     const taken: SequencedTransaction[] = [];
@@ -92,7 +150,7 @@ export class Mempool {
       taken.push(...unit);
     }
     this.#ready.length = 0;
-    this.#ready.push(...left.sort((a, b) => a.arrival - b.arrival));
+    this.#ready.push(...[...left, ...held].sort((a, b) => a.arrival - b.arrival));
     return taken;
   }
 
@@ -125,8 +183,7 @@ export class Mempool {
 
   /** Removes and returns everything still pending (used when the sequencer stops). */
   drain(): SequencedTransaction[] {
-    const all = [...this.#ready];
-    for (const queued of this.#queued.values()) all.push(...queued.values());
+    const all = this.pending();
     this.#ready.length = 0;
     this.#queued.clear();
     this.#nextNonce.clear();

@@ -1,4 +1,5 @@
 import type { Hex } from "viem";
+import type { DropReason, ReasonCode } from "./reasons.ts";
 import type { Inclusion, SequencedTransaction } from "./types.ts";
 
 /** How an accepted transaction ended; absent while it is pending. */
@@ -6,7 +7,7 @@ export type Outcome =
   | { kind: "included"; inclusion: Inclusion }
   | {
       kind: "dropped";
-      reason: string;
+      reason: DropReason;
       /** In a bundle, the transaction whose failure dropped the bundle. */
       failedTransaction?: Hex;
     };
@@ -23,7 +24,14 @@ export interface BundleStatus {
   status: "pending" | "included" | "dropped";
   transactions: TransactionStatus[];
   /** Which transaction made the bundle fail, and why. */
-  failed: { hash: Hex; chainId: number; reason: string } | null;
+  failed: { hash: Hex; chainId: number; reason: string; reasonCode: ReasonCode } | null;
+}
+
+/** An earlier attempt of a transaction that was dropped, then sent again byte-identical. */
+export interface EarlierAttempt {
+  status: "dropped";
+  reason: string;
+  reasonCode: ReasonCode;
 }
 
 /** The answer of `xr_getTransactionStatus`. */
@@ -33,17 +41,24 @@ export interface TransactionStatus {
   chainId: number;
   blockNumber: number | null;
   slot: number | null;
+  /** Why it was dropped, in words. */
   reason?: string;
+  /** Why it was dropped, as a stable code. */
+  reasonCode?: ReasonCode;
   batch: BatchRef | null;
   /** For a trigger: the relays (actions) of the messages it caused, in global order. */
   relays?: { hash: Hex; chainId: number; globalSeq: number | null }[];
   /** For a relay: the trigger it acts for. */
   relayOf?: Hex;
+  /** Earlier attempts, oldest first, when a dropped transaction was sent again: the status above is the latest. */
+  attempts?: EarlierAttempt[];
 }
 
 interface TransactionRecord {
   transaction: SequencedTransaction;
   outcome?: Outcome;
+  /** Outcomes of earlier attempts (each dropped), oldest first. */
+  earlier: (Outcome & { kind: "dropped" })[];
   waiters: ((outcome: Outcome) => void)[];
 }
 
@@ -60,8 +75,36 @@ export class TransactionRecords {
     return this.#records.has(hash);
   }
 
+  /** Whether the transaction is pending or included: a dropped one may be sent again. */
+  isLive(hash: Hex): boolean {
+    const record = this.#records.get(hash);
+    return record !== undefined && record.outcome?.kind !== "dropped";
+  }
+
+  /** The accepted transaction, or `undefined`. */
+  transaction(hash: Hex): SequencedTransaction | undefined {
+    return this.#records.get(hash)?.transaction;
+  }
+
+  /** How the latest attempt ended; `undefined` while pending or unknown. */
+  settled(hash: Hex): Outcome | undefined {
+    return this.#records.get(hash)?.outcome;
+  }
+
+  /**
+   * Records an accepted transaction. A dropped transaction accepted again
+   * starts a new attempt; its earlier outcomes stay listed.
+   */
   accept(transaction: SequencedTransaction): void {
-    this.#records.set(transaction.hash, { transaction, waiters: [] });
+    const previous = this.#records.get(transaction.hash);
+    if (previous !== undefined) {
+      if (previous.outcome?.kind !== "dropped") return;
+      previous.earlier.push(previous.outcome);
+      previous.transaction = transaction;
+      delete previous.outcome;
+      return;
+    }
+    this.#records.set(transaction.hash, { transaction, earlier: [], waiters: [] });
     if (transaction.relayOf !== undefined) {
       this.#relays.set(transaction.relayOf, [...(this.#relays.get(transaction.relayOf) ?? []), transaction.hash]);
     }
@@ -92,7 +135,12 @@ export class TransactionRecords {
     const failedHash = dropped?.kind === "dropped" ? (dropped.failedTransaction ?? hashes[0]!) : undefined;
     const failed =
       dropped?.kind === "dropped" && failedHash !== undefined
-        ? { hash: failedHash, chainId: this.#records.get(failedHash)!.transaction.chainId, reason: dropped.reason }
+        ? {
+            hash: failedHash,
+            chainId: this.#records.get(failedHash)!.transaction.chainId,
+            reason: dropped.reason.message,
+            reasonCode: dropped.reason.code,
+          }
         : null;
     const status = failed !== null ? "dropped" : transactions.every((t) => t.status === "included") ? "included" : "pending";
     return { bundleId, status, transactions, failed };
@@ -103,6 +151,10 @@ export class TransactionRecords {
     const record = this.#records.get(hash.toLowerCase() as Hex);
     if (record === undefined) return null;
     const { outcome, transaction } = record;
+    const attempts =
+      record.earlier.length === 0
+        ? {}
+        : { attempts: record.earlier.map(({ reason }): EarlierAttempt => ({ status: "dropped", reason: reason.message, reasonCode: reason.code })) };
     if (outcome?.kind === "included") {
       const { globalSeq, blockNumber, slot } = outcome.inclusion;
       const relays = (this.#relays.get(transaction.hash) ?? []).map((relay) => {
@@ -119,9 +171,12 @@ export class TransactionRecords {
         batch: batchOfSlot(slot),
         ...(relays.length === 0 ? {} : { relays }),
         ...(transaction.relayOf === undefined ? {} : { relayOf: transaction.relayOf }),
+        ...attempts,
       };
     }
     const base = { globalSeq: null, chainId: transaction.chainId, blockNumber: null, slot: null, batch: null };
-    return outcome === undefined ? { status: "pending", ...base } : { status: "dropped", ...base, reason: outcome.reason };
+    return outcome === undefined
+      ? { status: "pending", ...base, ...attempts }
+      : { status: "dropped", ...base, reason: outcome.reason.message, reasonCode: outcome.reason.code, ...attempts };
   }
 }

@@ -1,46 +1,32 @@
-import {
-  type Address,
-  concat,
-  decodeFunctionResult,
-  encodeAbiParameters,
-  encodeFunctionData,
-  type Hex,
-  keccak256,
-} from "viem";
-import { artifact } from "../contracts/artifacts.ts";
-import { ROLLUP_BLOCK_GAS_LIMIT, type Chain } from "../rollups/chain.ts";
-import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
-import { applyBatch, type Batch, buildBatch, type InboxState } from "./batch/builder.ts";
+import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import { Admission, type CheckedTransaction, MAX_NONCE_GAP } from "./admission.ts";
+import type { Batch, InboxState } from "./batch/builder.ts";
+import { type BatchQueue as BatchQueueType, BatchQueue, type InboxConflict, type PostedBatch } from "./batch/queue.ts";
+import type { Committee } from "./encryption/threshold.ts";
+import { type EncryptedTransactionStatus, EncryptedMempool } from "./encryption/mempool.ts";
 import {
   AlreadyKnownError,
   BundleFailedError,
   GasLimitTooHighError,
   InvalidBundleError,
-  InvalidEncryptedTransactionError,
-  InsufficientFundsError,
-  NonceTooHighError,
-  NonceTooLowError,
-  RollupNotFoundError,
+  SequencerDownError,
   SequencerStoppedError,
   TransactionDroppedError,
-  WrongChainIdError,
 } from "./errors.ts";
-import { droppedPredecessorReason, type ExecutionContext, executeSlot } from "./executor.ts";
-import type { BatchPoster } from "./inbox.ts";
-import {
-  type Committee,
-  ciphertextId,
-  committeeSecret,
-  decryptWithSecret,
-  MalformedCiphertextError,
-  orderCommitment,
-} from "./encryption/threshold.ts";
-import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
+import { type ExecutionContext, executeSlot } from "./executor.ts";
+import { type ActiveFault, FaultRegistry, FaultyEngine, FaultyL1, parseFault } from "./faults.ts";
+import { decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
+import type { Clock, L1Port, RollupEngine } from "./ports.ts";
+import { type DropReason, droppedPredecessor, dropReason } from "./reasons.ts";
 import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
-import type { Relayer } from "./relayer.ts";
+import type { RelayBuilder } from "./relayer.ts";
 import { type MessageHashes, type SequencedTransaction, type SlotResult, senderKey } from "./types.ts";
+
+export type { EncryptedTransactionStatus } from "./encryption/mempool.ts";
+export type { PostedBatch } from "./batch/queue.ts";
+export { MAX_NONCE_GAP } from "./admission.ts";
 
 /**
  * How the sequencer produces blocks.
@@ -56,15 +42,24 @@ export type SequencerMode = { kind: "instant"; batchMs: number } | { kind: "slot
 
 /** What the shared sequencer is wired to. */
 export interface SequencerParameters {
-  /** The rollup chains, in the inbox's registration order. */
-  rollups: readonly Chain[];
-  poster: BatchPoster;
+  /** The rollups' engines, in the inbox's registration order. */
+  engines: readonly RollupEngine[];
+  /** L1: where batches go. */
+  l1: L1Port;
   /** The inbox state the first batch builds on (the rollups' genesis heads). */
   inbox: InboxState;
+  /** Time: the sequencer never reads the wall clock itself. */
+  clock: Clock;
+  /** Gas limit of every rollup block. */
+  blockGasLimit: bigint;
+  /** Most blocks of one rollup in one batch (the inbox's limit). */
+  maxBlocksPerBatch: number;
+  /** Checks a batch against the inbox's conditions before it is posted. */
+  checkBatch: (batch: Batch, previous: InboxState) => { code: string; message: string } | undefined;
   policy: OrderingPolicy;
   mode: SequencerMode;
-  /** Signs the relays (actions) of cross-rollup messages with the sequencer's key. */
-  relayer: Relayer;
+  /** Builds and signs the relays (actions) of cross-rollup messages with the sequencer's key. */
+  relayer: RelayBuilder;
   /** How deep messages sent while handling messages may nest. */
   maxMessageDepth: number;
   /** Drop transactions that would revert, with their reason, instead of including them reverted. */
@@ -75,47 +70,48 @@ export interface SequencerParameters {
   committee: Committee;
   /** Unix timestamp (seconds) of the rollups' genesis. */
   genesisTimestamp: number;
+  /** Faults in force from the start (`--fault`), as `xr_injectFault` takes them. */
+  faults?: readonly unknown[];
+  /** How long {@link SharedSequencer.stop} keeps producing slots to drain the mempool, in ms. Default 30 s. */
+  drainMs?: number;
   /** Called with errors of background work (slot production, batch posting). */
   onError?: (error: unknown) => void;
   /** Called after each batch is posted. */
   onBatch?: (batch: Batch, l1TxHash: Hex) => void;
 }
 
-/** Most transactions a sender may queue ahead of its next nonce. */
-export const MAX_NONCE_GAP = 1024;
-
 /** Most transactions in one bundle. */
 export const MAX_BUNDLE_SIZE = 16;
 
+/** A slot that failed this many times drops its transactions instead of trying them again. */
+const MAX_SLOT_ATTEMPTS = 3;
+
 /** Options of an accepted transaction. */
 export interface AcceptOptions {
-  /** When it was received, in ms; defaults to now (scenarios pass simulated time). */
+  /** When it was received, in ms; defaults to the clock's now (scenarios pass simulated time). */
   receivedAt?: number;
 }
 
-/** The answer of `xr_getEncryptedTransactionStatus`. */
-export interface EncryptedTransactionStatus {
-  ciphertextId: Hex;
-  status: "pending" | "included" | "dropped";
-  /** The decrypted transaction's hash, once decrypted and accepted. */
-  transactionHash: Hex | null;
-  reason?: string;
-  transaction: TransactionStatus | null;
-}
-
-interface EncryptedSubmission {
-  ciphertext: Hex;
-  id: Hex;
-  receivedAt: number;
-  transactionHash?: Hex;
-  dropReason?: string;
-  waiters: (() => void)[];
-}
-
-/** A batch the sequencer posted. */
-export interface PostedBatch extends BatchRef {
-  hash: Hex;
-  slots: { first: number; last: number };
+/** The answer of `xr_getSequencerStatus`. */
+export interface SequencerStatus {
+  /** `running`, `down` (a crash fault), `stopping` or `stopped`. */
+  state: "idle" | "running" | "down" | "stopping" | "stopped";
+  mode: SequencerMode["kind"];
+  policy: string;
+  /** The last slot produced (0 before the first). */
+  slot: number;
+  /** The last batch L1 accepted, or `null`. */
+  lastBatch: { number: number; l1TxHash: Hex; slots: { first: number; last: number } } | null;
+  /** Slots produced but not yet posted. */
+  unbatchedSlots: number;
+  /** Batch posts that failed in a row. */
+  failedPosts: number;
+  pendingTransactions: number;
+  activeFaults: ActiveFault[];
+  /** Set when another account posted to the inbox: the sequencer no longer posts. */
+  inboxConflict: InboxConflict | null;
+  /** Whether the sequencer is up, posting, and the inbox is its own. */
+  healthy: boolean;
 }
 
 /**
@@ -123,44 +119,70 @@ export interface PostedBatch extends BatchRef {
  * with one policy into slots, gives each included transaction its global
  * sequence number, executes the slots on the rollups and posts one batch for
  * all rollups to the L1 inbox.
+ *
+ * It only wires its parts, each with one job: intake ({@link Admission}),
+ * the mempool, the encrypted mempool, slot timing (here), slot production
+ * (`executor.ts`), batch posting ({@link BatchQueue}), records and faults.
  */
 export class SharedSequencer {
   readonly #parameters: SequencerParameters;
-  readonly #rollups: ReadonlyMap<number, Chain>;
+  readonly #engines: RollupEngine[];
+  readonly #clock: Clock;
+  readonly #faults = new FaultRegistry();
   readonly #mempool = new Mempool();
   readonly #records = new TransactionRecords();
-  readonly #posted: PostedBatch[] = [];
-  readonly #batchOfSlot = new Map<number, PostedBatch>();
+  readonly #admission: Admission;
+  readonly #encrypted: EncryptedMempool;
+  readonly #batches: BatchQueueType;
   readonly #bundles = new Map<Hex, Hex[]>();
-  readonly #encrypted = new Map<Hex, EncryptedSubmission>();
-  #encryptedPending: EncryptedSubmission[] = [];
+  /** Failed slot attempts per transaction. */
+  readonly #slotAttempts = new Map<Hex, number>();
   readonly #execution: ExecutionContext;
   #messageHashes: MessageHashes[];
-  #unbatched: SlotResult[] = [];
-  #inbox: InboxState;
   #arrivals = 0;
   #nextSlot = 1;
   #nextGlobalSeq: number;
   #lastTimestamp: number;
-  #producing: Promise<void> | undefined;
-  #posting: Promise<void> = Promise.resolve();
-  #timer: NodeJS.Timeout | undefined;
+  /** The slot being produced: slots run one at a time, in order. */
+  #slots: Promise<unknown> = Promise.resolve();
+  #instantLoop: Promise<void> | undefined;
+  #timer: ReturnType<Clock["setTimeout"]> | undefined;
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
 
   constructor(parameters: SequencerParameters) {
     this.#parameters = parameters;
-    this.#rollups = new Map(parameters.rollups.map((rollup) => [rollup.spec.chainId, rollup]));
-    this.#inbox = parameters.inbox;
+    this.#clock = parameters.clock;
+    this.#engines = parameters.engines.map((engine) => new FaultyEngine(engine, this.#faults));
+    const chainIds = parameters.engines.map((engine) => engine.chainId);
+    for (const fault of parameters.faults ?? []) this.#faults.inject(parseFault(fault, chainIds));
     this.#nextGlobalSeq = parameters.inbox.nextGlobalSeq;
     this.#lastTimestamp = parameters.genesisTimestamp;
+    this.#admission = new Admission({
+      engines: new Map(this.#engines.map((engine) => [engine.chainId, engine])),
+      mempool: this.#mempool,
+      records: this.#records,
+      sequencer: parameters.relayer.address,
+      blockGasLimit: parameters.blockGasLimit,
+    });
+    this.#encrypted = new EncryptedMempool(parameters.committee);
+    this.#batches = new BatchQueue({
+      l1: new FaultyL1(parameters.l1, this.#faults, this.#clock),
+      inbox: parameters.inbox,
+      clock: this.#clock,
+      maxBlocksPerBatch: parameters.maxBlocksPerBatch,
+      check: parameters.checkBatch,
+      ...(parameters.onBatch === undefined ? {} : { onBatch: parameters.onBatch }),
+      ...(parameters.onError === undefined ? {} : { onError: parameters.onError }),
+    });
     this.#execution = {
-      rollups: parameters.rollups,
+      engines: this.#engines,
       relayer: parameters.relayer,
       maxMessageDepth: parameters.maxMessageDepth,
       revertProtection: parameters.revertProtection,
+      withholdsRelayTo: (chainId) => this.#faults.withholdsRelayTo(chainId),
     };
-    const zeros = parameters.rollups.map((): Hex => `0x${"00".repeat(32)}`);
-    this.#messageHashes = parameters.rollups.map(() => ({ sent: [...zeros], relayed: [...zeros] }));
+    const zeros = parameters.engines.map((): Hex => `0x${"00".repeat(32)}`);
+    this.#messageHashes = parameters.engines.map(() => ({ sent: [...zeros], relayed: [...zeros] }));
   }
 
   /** The ordering policy in use. */
@@ -170,7 +192,7 @@ export class SharedSequencer {
 
   /** The batches posted so far, oldest first. */
   get batches(): readonly PostedBatch[] {
-    return this.#posted;
+    return this.#batches.posted;
   }
 
   /** Every rollup's messenger rolling hashes after the last slot, in registration order. */
@@ -187,31 +209,41 @@ export class SharedSequencer {
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
-    const { mode } = this.#parameters;
-    if (mode.kind === "slots") this.#scheduleSlot(mode.slotMs);
-    if (mode.kind === "instant") this.#timer = setInterval(() => this.#flushBatch(), mode.batchMs);
+    this.#scheduleTick();
   }
 
   /**
-   * Stops accepting transactions, runs a last slot for what is pending, posts
-   * the last batch and drops anything that still could not run (with a reason).
+   * Stops accepting transactions, then drains the mempool: slots until
+   * nothing ready is left (within `drainMs`), the last batch, and only what
+   * still cannot run is dropped, each with its true reason.
    */
   async stop(): Promise<void> {
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
-    clearTimeout(this.#timer);
-    clearInterval(this.#timer);
-    await this.#producing;
-    if (this.#hasWork) await this.#produceSlot(false);
-    for (const transaction of this.#mempool.drain()) {
-      this.#records.settle(transaction.hash, {
-        kind: "dropped",
-        reason: `the sequencer stopped while it waited for nonce ${this.#expectedNonce(transaction)} of its sender`,
-      });
+    this.#clock.clearTimeout(this.#timer);
+    const deadline = this.#clock.now() + (this.#parameters.drainMs ?? 30_000);
+    await this.#instantLoop;
+    while (this.#hasWork && !this.#faults.crashed && this.#clock.now() < deadline) {
+      const result = await this.#produceSlot(false);
+      if (result === undefined || (result.included.length === 0 && result.dropped.length === 0)) break;
     }
-    this.#flushBatch();
-    await this.#posting;
+    for (const transaction of this.#mempool.drain()) this.#settleDropped(transaction, this.#stopReason(transaction));
+    this.#encrypted.dropPending(dropReason("sequencer-stopped", "the sequencer stopped before the ciphertext's slot"));
+    await this.#batches.drain(Math.max(0, deadline - this.#clock.now()));
+    this.#batches.stop();
     this.#state = "stopped";
+  }
+
+  /** Why a transaction still pending when the sequencer stops is dropped. */
+  #stopReason(transaction: SequencedTransaction): DropReason {
+    if (this.#faults.censors(transaction)) {
+      return dropReason("censored", "the sequencer held it back (censor fault) until it stopped");
+    }
+    const next = this.#mempool.nextNonce(transaction.chainId, transaction.from);
+    if (next !== undefined && transaction.nonce > next) {
+      return dropReason("nonce-gap", `the sequencer stopped while it waited for nonce ${next} of its sender`);
+    }
+    return dropReason("sequencer-stopped", "the sequencer stopped before it could run it");
   }
 
   /**
@@ -226,7 +258,7 @@ export class SharedSequencer {
     this.#produce();
     const outcome = await this.#records.outcome(transaction.hash);
     if (outcome.kind === "dropped") {
-      throw new TransactionDroppedError({ hash: transaction.hash, chainId, reason: outcome.reason });
+      throw new TransactionDroppedError({ hash: transaction.hash, chainId, reason: outcome.reason.message, reasonCode: outcome.reason.code });
     }
     return transaction.hash;
   }
@@ -236,12 +268,15 @@ export class SharedSequencer {
    * waiting for it. Every accepted transaction ends included or dropped.
    */
   async accept(chainId: number, raw: unknown, options: AcceptOptions = {}): Promise<SequencedTransaction> {
-    const { decoded, chainNonce } = await this.#validate(chainId, raw);
-    const expected = this.#mempool.nextNonce(chainId, decoded.from) ?? chainNonce;
-    if (decoded.nonce > expected + MAX_NONCE_GAP) {
-      throw new NonceTooHighError({ from: decoded.from, expected, got: decoded.nonce, maxGap: MAX_NONCE_GAP });
-    }
-    return this.#admit(decoded, chainId, chainNonce, { receivedAt: options.receivedAt ?? Date.now() });
+    this.#assertWritable();
+    const checked = await this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
+    this.#assertWritable();
+    return this.#admit(checked, { receivedAt: options.receivedAt ?? this.#clock.now() });
+  }
+
+  #assertWritable(): void {
+    if (this.#state !== "running") throw new SequencerStoppedError();
+    if (this.#faults.crashed) throw new SequencerDownError({ faultId: this.#faults.list().find((fault) => fault.kind === "crash")?.id });
   }
 
   /**
@@ -252,62 +287,40 @@ export class SharedSequencer {
    * with {@link TransactionDroppedError} if it does not decrypt or run).
    */
   async submitEncrypted(ciphertext: unknown, options: AcceptOptions = {}): Promise<Hex> {
-    if (this.#state !== "running") throw new SequencerStoppedError();
-    if (typeof ciphertext !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(ciphertext)) {
-      throw new InvalidEncryptedTransactionError({ reason: "expected the ciphertext as 0x-prefixed hex bytes" });
-    }
-    const id = ciphertextId(ciphertext as Hex);
-    if (this.#encrypted.has(id)) throw new AlreadyKnownError({ hash: id });
-    const submission: EncryptedSubmission = {
-      ciphertext: ciphertext.toLowerCase() as Hex,
-      id,
-      receivedAt: options.receivedAt ?? Date.now(),
-      waiters: [],
-    };
-    this.#encrypted.set(id, submission);
-    this.#encryptedPending.push(submission);
+    this.#assertWritable();
+    const { id, settled } = this.#encrypted.submit(ciphertext, options.receivedAt ?? this.#clock.now());
     if (this.#parameters.mode.kind !== "instant") return id;
     this.#produce();
-    await new Promise<void>((resolve) => submission.waiters.push(resolve));
+    await settled;
     const status = this.encryptedStatus(id)!;
     if (status.status === "dropped") {
-      throw new TransactionDroppedError({ hash: id, chainId: status.transaction?.chainId ?? 0, reason: status.reason ?? "" });
+      throw new TransactionDroppedError({
+        hash: id,
+        chainId: status.transaction?.chainId ?? 0,
+        reason: status.reason ?? "",
+        reasonCode: status.reasonCode ?? "decryption-failed",
+      });
     }
     return id;
   }
 
   /** The committee's public key and threshold, for clients that encrypt (`xr_getCommitteeKey`). */
   get committeeKey(): { publicKey: Hex; threshold: number; size: number } {
-    const { publicKey, threshold, size } = this.#parameters.committee;
-    return { publicKey, threshold, size };
+    return this.#encrypted.committeeKey;
   }
 
   /** `xr_getEncryptedTransactionStatus`: `null` for an unknown ciphertext id. */
   encryptedStatus(id: Hex): EncryptedTransactionStatus | null {
-    const submission = this.#encrypted.get(id.toLowerCase() as Hex);
-    if (submission === undefined) return null;
-    const transaction = submission.transactionHash === undefined ? null : this.transactionStatus(submission.transactionHash);
-    const status = submission.dropReason !== undefined ? "dropped" : (transaction?.status ?? "pending");
-    const reason = submission.dropReason ?? transaction?.reason;
-    return {
-      ciphertextId: submission.id,
-      status,
-      transactionHash: submission.transactionHash ?? null,
-      ...(reason === undefined ? {} : { reason }),
-      transaction,
-    };
+    return this.#encrypted.status(id, (hash) => this.transactionStatus(hash));
   }
 
   /**
    * Manual mode: produces one slot now with what is pending, and resolves
-   * with what it did.
+   * with what it did; `undefined` while the sequencer is down (the slot is
+   * missed, which counts down a `crash` fault).
    */
-  async produceSlot(): Promise<SlotResult> {
-    await this.#producing;
-    const run = this.#produceSlot(false);
-    this.#producing = run.then(() => undefined);
-    await run;
-    return this.#unbatched.at(-1)!;
+  produceSlot(): Promise<SlotResult | undefined> {
+    return this.#produceSlot(false);
   }
 
   /**
@@ -318,25 +331,33 @@ export class SharedSequencer {
    * is included (rejecting with {@link BundleFailedError} if it is not).
    */
   async submitBundle(raws: unknown): Promise<Hex> {
+    this.#assertWritable();
     if (!Array.isArray(raws) || raws.length === 0 || raws.length > MAX_BUNDLE_SIZE) {
       throw new InvalidBundleError({ reason: `expected an array of 1 to ${MAX_BUNDLE_SIZE} signed transactions` });
     }
-    const checked: { decoded: DecodedTransaction; chainId: number; chainNonce: number }[] = [];
+    const checked: CheckedTransaction[] = [];
     const nextNonces = new Map<string, number>();
+    const gasPerRollup = new Map<number, bigint>();
     for (const [index, raw] of raws.entries()) {
       const decoded = decodeRawTransaction(raw);
       if (decoded.chainId === undefined) {
         throw new InvalidBundleError({ reason: `transaction ${index} has no chain id, so its rollup is unknown` });
       }
       try {
-        const { chainNonce } = await this.#validate(decoded.chainId, raw);
+        const result = await this.#admission.check(decoded.chainId, raw, { gapLimit: MAX_BUNDLE_SIZE });
+        if (result.replaces !== undefined) throw new AlreadyKnownError({ hash: result.replaces.hash });
         const key = senderKey({ chainId: decoded.chainId, from: decoded.from });
-        const expected = nextNonces.get(key) ?? this.#mempool.nextNonce(decoded.chainId, decoded.from) ?? chainNonce;
+        const expected = nextNonces.get(key) ?? this.#mempool.nextNonce(decoded.chainId, decoded.from) ?? result.chainNonce;
         if (decoded.nonce !== expected) {
           throw new InvalidBundleError({ reason: `transaction ${index} has nonce ${decoded.nonce}, its sender's next nonce is ${expected}` });
         }
         nextNonces.set(key, expected + 1);
-        checked.push({ decoded, chainId: decoded.chainId, chainNonce });
+        const gas = (gasPerRollup.get(decoded.chainId) ?? 0n) + decoded.gas;
+        if (gas > this.#parameters.blockGasLimit) {
+          throw new GasLimitTooHighError({ gas, blockGasLimit: this.#parameters.blockGasLimit });
+        }
+        gasPerRollup.set(decoded.chainId, gas);
+        checked.push(result);
       } catch (error) {
         if (error instanceof InvalidBundleError) throw error;
         throw new InvalidBundleError({ reason: `transaction ${index} was refused`, cause: error });
@@ -345,10 +366,11 @@ export class SharedSequencer {
     const hashes = checked.map(({ decoded }) => decoded.hash);
     if (new Set(hashes).size !== hashes.length) throw new InvalidBundleError({ reason: "it holds the same transaction twice" });
     const bundleId = keccak256(concat(hashes));
-    if (this.#bundles.has(bundleId)) throw new AlreadyKnownError({ hash: bundleId });
+    if (this.#bundles.has(bundleId) && this.bundleStatus(bundleId)?.status !== "dropped") throw new AlreadyKnownError({ hash: bundleId });
+    this.#assertWritable();
     // All checks passed: admit every transaction at once, so a bundle is accepted whole or not at all.
-    const receivedAt = Date.now();
-    for (const { decoded, chainId, chainNonce } of checked) this.#admit(decoded, chainId, chainNonce, { receivedAt, bundleId });
+    const receivedAt = this.#clock.now();
+    for (const transaction of checked) this.#admit(transaction, { receivedAt, bundleId });
     this.#bundles.set(bundleId, hashes);
     if (this.#parameters.mode.kind !== "instant") return bundleId;
     this.#produce();
@@ -364,38 +386,8 @@ export class SharedSequencer {
     return hashes === undefined ? null : this.#records.bundleStatus(bundleId, hashes, (slot) => this.#batchRef(slot));
   }
 
-  async #validate(chainId: number, raw: unknown): Promise<{ decoded: DecodedTransaction; chainNonce: number }> {
-    if (this.#state !== "running") throw new SequencerStoppedError();
-    const rollup = this.#rollup(chainId);
-    const decoded = decodeRawTransaction(raw);
-    if (decoded.chainId !== undefined && decoded.chainId !== chainId) {
-      throw new WrongChainIdError({ expected: chainId, got: decoded.chainId });
-    }
-    if (decoded.gas > ROLLUP_BLOCK_GAS_LIMIT) {
-      throw new GasLimitTooHighError({ gas: decoded.gas, blockGasLimit: ROLLUP_BLOCK_GAS_LIMIT });
-    }
-    if (this.#records.has(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
-    const [chainNonce, balance] = await Promise.all([
-      this.#mempool.nextNonce(chainId, decoded.from) ?? readNonce(rollup, decoded.from),
-      readBalance(rollup, decoded.from),
-    ]);
-    const cost = decoded.gas * decoded.maxFeePerGas + decoded.value;
-    if (balance < cost) throw new InsufficientFundsError({ from: decoded.from, balance, cost });
-    // Re-checked after the awaits: other submissions may have been accepted meanwhile.
-    if (this.#state !== "running") throw new SequencerStoppedError();
-    if (this.#records.has(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
-    const expected = this.#mempool.nextNonce(chainId, decoded.from) ?? chainNonce;
-    if (decoded.nonce < expected) throw new NonceTooLowError({ from: decoded.from, expected, got: decoded.nonce });
-    return { decoded, chainNonce };
-  }
-
-  #admit(
-    decoded: DecodedTransaction,
-    chainId: number,
-    chainNonce: number,
-    { receivedAt, bundleId }: { receivedAt: number; bundleId?: Hex },
-  ): SequencedTransaction {
-    const { value: _value, ...fields } = decoded;
+  #admit({ decoded, chainId, chainNonce, replaces }: CheckedTransaction, { receivedAt, bundleId }: { receivedAt: number; bundleId?: Hex }): SequencedTransaction {
+    const { value: _value, chainId: _signedFor, ...fields } = decoded;
     const transaction: SequencedTransaction = {
       ...fields,
       chainId,
@@ -404,13 +396,21 @@ export class SharedSequencer {
       ...(bundleId === undefined ? {} : { bundleId }),
     };
     this.#records.accept(transaction);
-    this.#mempool.add(transaction, chainNonce);
+    if (replaces !== undefined) {
+      this.#mempool.replace(transaction);
+      this.#records.settle(replaces.hash, {
+        kind: "dropped",
+        reason: dropReason("replaced", `transaction ${transaction.hash} with the same sender and nonce and higher fees replaced it`),
+      });
+    } else {
+      this.#mempool.add(transaction, chainNonce);
+    }
     return transaction;
   }
 
   /** The next nonce of a sender on a rollup, counting its pending transactions. */
   async pendingNonce(chainId: number, address: Address): Promise<number> {
-    return this.#mempool.nextNonce(chainId, address) ?? readNonce(this.#rollup(chainId), address);
+    return this.#mempool.nextNonce(chainId, address) ?? this.#admission.engine(chainId).nonceOf(address);
   }
 
   /** `xr_getTransactionStatus`: `null` for a transaction the sequencer never accepted. */
@@ -419,77 +419,139 @@ export class SharedSequencer {
   }
 
   #batchRef(slot: number): BatchRef | null {
-    const batch = this.#batchOfSlot.get(slot);
-    return batch === undefined ? null : { number: batch.number, l1TxHash: batch.l1TxHash };
+    const batch = this.#batches.batchOf(slot);
+    return batch === null ? null : { number: batch.number, l1TxHash: batch.l1TxHash };
   }
 
   /** Resolves when the given accepted transaction is included or dropped. */
-  waitForOutcome(hash: Hex) {
+  waitForOutcome(hash: Hex): Promise<Outcome> {
     return this.#records.outcome(hash);
   }
 
-  /** Resolves once everything produced so far is posted to L1. */
+  /** Resolves once everything produced so far is posted to L1 (or the post failed and waits for its retry). */
   async flush(): Promise<void> {
-    await this.#producing;
-    this.#flushBatch();
-    await this.#posting;
+    await this.#slots;
+    await this.#batches.flush();
   }
 
-  #rollup(chainId: number): Chain {
-    const rollup = this.#rollups.get(chainId);
-    if (rollup === undefined) throw new RollupNotFoundError({ chainId, known: [...this.#rollups.keys()] });
-    return rollup;
+  /** `xr_injectFault`: puts a fault in force and returns its id. */
+  injectFault(input: unknown): string {
+    const fault = parseFault(input, this.#engines.map((engine) => engine.chainId));
+    const id = this.#faults.inject(fault);
+    if (fault.kind !== "crash") this.#produce();
+    return id;
   }
 
-  #expectedNonce(transaction: SequencedTransaction): number {
-    return this.#mempool.nextNonce(transaction.chainId, transaction.from) ?? transaction.nonce;
+  /** `xr_clearFault`: clears a fault; `false` for an unknown id. */
+  clearFault(id: unknown): boolean {
+    const cleared = typeof id === "string" && this.#faults.clear(id);
+    if (cleared) this.#produce();
+    return cleared;
+  }
+
+  /** `xr_getSequencerStatus`. */
+  status(): SequencerStatus {
+    const last = this.#batches.posted.at(-1);
+    const conflict = this.#batches.conflict ?? null;
+    const down = this.#faults.crashed && this.#state === "running";
+    return {
+      state: down ? "down" : this.#state,
+      mode: this.#parameters.mode.kind,
+      policy: this.#parameters.policy.name,
+      slot: this.#nextSlot - 1,
+      lastBatch: last === undefined ? null : { number: last.number, l1TxHash: last.l1TxHash, slots: last.slots },
+      unbatchedSlots: this.#batches.unbatched.length,
+      failedPosts: this.#batches.failures,
+      pendingTransactions: this.#mempool.size,
+      activeFaults: this.#faults.list(),
+      inboxConflict: conflict,
+      healthy: this.#state === "running" && !down && conflict === null && this.#batches.failures === 0,
+    };
   }
 
   /** Instant mode: produce slots while transactions are ready, one at a time. */
   #produce(): void {
-    if (this.#producing !== undefined) return;
-    this.#producing = (async () => {
+    if (this.#parameters.mode.kind !== "instant" || this.#instantLoop !== undefined || this.#state !== "running") return;
+    this.#instantLoop = (async () => {
       // Yield once so that submissions arriving together share a slot.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.#hasWork) await this.#produceSlot(false);
+      while (this.#hasWork && this.#state === "running" && !this.#faults.crashed) {
+        const result = await this.#produceSlot(false);
+        // Nothing could be taken (all held back, or nothing fits): wait for the next submission or fault change.
+        if (result === undefined || (result.included.length === 0 && result.dropped.length === 0 && result.encrypted === undefined)) break;
+      }
     })().finally(() => {
-      this.#producing = undefined;
-      if (this.#hasWork && this.#state === "running") this.#produce();
+      this.#instantLoop = undefined;
     });
   }
 
   get #hasWork(): boolean {
-    return this.#mempool.hasReady || this.#encryptedPending.length > 0;
+    return this.#mempool.hasReady || this.#encrypted.hasPending;
   }
 
-  #scheduleSlot(slotMs: number): void {
-    this.#timer = setTimeout(() => {
-      this.#producing = this.#produceSlot(true)
-        .then(() => this.#flushBatch())
-        .finally(() => {
-          this.#producing = undefined;
-          if (this.#state === "running") this.#scheduleSlot(slotMs);
-        });
-    }, slotMs);
+  /**
+   * The timer of the mode: a slot every `slotMs` (slot mode), a batch every
+   * `batchMs` (instant mode). While the sequencer is down, each tick is a
+   * missed slot.
+   */
+  #scheduleTick(): void {
+    const { mode } = this.#parameters;
+    if (mode.kind === "manual" || this.#state !== "running") return;
+    const ms = mode.kind === "slots" ? mode.slotMs : mode.batchMs;
+    this.#timer = this.#clock.setTimeout(() => {
+      const tick = async () => {
+        if (mode.kind === "slots") await this.#produceSlot(true);
+        else if (this.#faults.crashed) this.#faults.missSlot();
+        if (!this.#faults.crashed) this.#produce();
+        await this.#batches.flush();
+      };
+      tick()
+        .catch((error: unknown) => this.#parameters.onError?.(error))
+        .finally(() => this.#scheduleTick());
+    }, ms);
   }
 
-  async #produceSlot(emptyBlocks: boolean): Promise<void> {
-    const slot = this.#nextSlot++;
-    const timestamp = Math.max(this.#lastTimestamp, Math.floor(Date.now() / 1000));
-    this.#lastTimestamp = timestamp;
+  /**
+   * Produces one slot and resolves with what it did: the one place where a
+   * slot is made. Slots run one at a time. `undefined` when the sequencer is
+   * down (a missed slot) or the slot failed; a failed slot leaves every
+   * rollup as it was and gives its transactions back to the mempool (or,
+   * after repeated failures, drops them with the failure as the reason).
+   */
+  #produceSlot(emptyBlocks: boolean): Promise<SlotResult | undefined> {
+    const run = this.#slots.then(() => this.#runSlot(emptyBlocks));
+    this.#slots = run.catch(() => undefined);
+    return run;
+  }
+
+  async #runSlot(emptyBlocks: boolean): Promise<SlotResult | undefined> {
+    if (this.#faults.crashed) {
+      this.#faults.missSlot();
+      return undefined;
+    }
+    const slot = this.#nextSlot;
+    const timestamp = Math.max(this.#lastTimestamp, Math.floor(this.#clock.now() / 1000));
     const seed = slotSeed(this.#parameters.seed, slot);
-    const encrypted = await this.#decryptPending();
-    const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp, seed }, ROLLUP_BLOCK_GAS_LIMIT);
+    const encrypted = await this.#encrypted.decryptPending({
+      accept: (chainId, raw, receivedAt) => this.accept(chainId, raw, { receivedAt }),
+      outcome: (hash) => this.#records.outcome(hash),
+    });
+    const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp, seed }, this.#parameters.blockGasLimit, (transaction) =>
+      this.#faults.censors(transaction),
+    );
+    if (order.length === 0 && !emptyBlocks && encrypted === undefined) {
+      return { slot, timestamp, included: [], dropped: [], blocks: [], messageHashes: this.#messageHashes, randomness: { commitment: keccak256(seed), seed } };
+    }
     let execution;
     try {
       execution = await executeSlot(this.#execution, { slot, timestamp, order, emptyBlocks });
-      if (execution.relayedMessages) this.#messageHashes = await this.#readMessageHashes();
     } catch (error) {
-      this.#parameters.onError?.(error);
-      const reason = `slot ${slot} failed: ${error instanceof Error ? error.message : String(error)}`;
-      for (const transaction of order) this.#drop(transaction, { kind: "dropped", reason });
-      return;
+      this.#slotFailed(slot, order, error);
+      return undefined;
     }
+    this.#nextSlot += 1;
+    this.#lastTimestamp = timestamp;
+    if (execution.messageHashes !== undefined) this.#messageHashes = execution.messageHashes;
     const included = execution.included.map(({ transaction, block }) => ({
       transaction,
       inclusion: { globalSeq: this.#nextGlobalSeq++, blockNumber: block.number, blockHash: block.hash, slot },
@@ -497,133 +559,58 @@ export class SharedSequencer {
     for (const { transaction, inclusion } of included) {
       // Relays are the sequencer's own transactions: recorded so that their status can be asked too.
       if (!this.#records.has(transaction.hash)) this.#records.accept(transaction);
+      this.#slotAttempts.delete(transaction.hash);
       this.#records.settle(transaction.hash, { kind: "included", inclusion });
     }
     for (const { transaction, reason, failedTransaction } of execution.dropped) {
-      this.#drop(transaction, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
+      this.#drop(transaction, reason, failedTransaction);
     }
-    this.#unbatched.push({
+    const result: SlotResult = {
       slot,
       timestamp,
       included,
-      dropped: execution.dropped,
+      dropped: execution.dropped.map(({ transaction, reason }) => ({ transaction, reason })),
       blocks: execution.blocks,
       messageHashes: this.#messageHashes,
       randomness: { commitment: keccak256(seed), seed },
       ...(encrypted === undefined ? {} : { encrypted }),
-    });
+    };
+    this.#batches.add(result);
+    if (this.#parameters.mode.kind === "slots") void this.#batches.flush();
+    return result;
   }
 
-  /**
-   * The encrypted mempool's turn, before the slot is ordered: fixes the
-   * order of the pending ciphertexts and commits to it, then has the
-   * committee decrypt them and accepts the plaintexts with the ciphertexts'
-   * arrival times, so that they run in committed order. A ciphertext that
-   * does not decrypt, or decrypts to a transaction that is refused, is
-   * dropped with the reason.
-   */
-  async #decryptPending(): Promise<SlotResult["encrypted"]> {
-    if (this.#encryptedPending.length === 0) return undefined;
-    const submissions = this.#encryptedPending.sort((a, b) => a.receivedAt - b.receivedAt);
-    this.#encryptedPending = [];
-    const commitment = orderCommitment(submissions.map((submission) => submission.ciphertext));
-    const entries: NonNullable<SlotResult["encrypted"]>["entries"] = [];
-    for (const submission of submissions) {
-      // Every committed ciphertext is published with its secret, so that anyone can check the commitment
-      // and see for themselves which ones did not decrypt.
-      const sharedSecret = this.#combinedSecret(submission.ciphertext);
-      entries.push({ ciphertext: submission.ciphertext, sharedSecret: sharedSecret ?? NO_SECRET });
-      try {
-        if (sharedSecret === undefined) throw new MalformedCiphertextError({ reason: "the committee cannot decrypt it" });
-        const plaintext = decryptWithSecret(submission.ciphertext, sharedSecret);
-        const decoded = decodeRawTransaction(plaintext);
-        if (decoded.chainId === undefined) throw new Error("the decrypted transaction has no chain id, so its rollup is unknown");
-        const transaction = await this.accept(decoded.chainId, plaintext, { receivedAt: submission.receivedAt });
-        submission.transactionHash = transaction.hash;
-        void this.#records.outcome(transaction.hash).then(() => wake(submission));
-      } catch (error) {
-        submission.dropReason = error instanceof Error ? (error as Error & { shortMessage?: string }).shortMessage ?? error.message : String(error);
-        wake(submission);
-      }
+  /** A slot threw: the rollups are back at its start; its transactions wait again, or are dropped after repeated failures. */
+  #slotFailed(slot: number, order: readonly SequencedTransaction[], error: unknown): void {
+    this.#parameters.onError?.(error);
+    const words = error instanceof Error ? error.message : String(error);
+    const retry: SequencedTransaction[] = [];
+    const giveUp: SequencedTransaction[] = [];
+    for (const transaction of order) {
+      const attempts = (this.#slotAttempts.get(transaction.hash) ?? 0) + 1;
+      this.#slotAttempts.set(transaction.hash, attempts);
+      (attempts >= MAX_SLOT_ATTEMPTS ? giveUp : retry).push(transaction);
     }
-    return { commitment, entries };
-  }
-
-  /** The committee's secret for a ciphertext, or `undefined` for one too malformed to have any. */
-  #combinedSecret(ciphertext: Hex): Hex | undefined {
-    try {
-      return committeeSecret(this.#parameters.committee, ciphertext);
-    } catch {
-      return undefined;
+    this.#mempool.restore(retry);
+    for (const transaction of giveUp) {
+      this.#slotAttempts.delete(transaction.hash);
+      this.#drop(transaction, dropReason("slot-failed", `slot ${slot} failed ${MAX_SLOT_ATTEMPTS} times: ${words}`));
     }
-  }
-
-  /** Every messenger's rolling message hashes, read from the chains after a slot that relayed messages. */
-  async #readMessageHashes(): Promise<MessageHashes[]> {
-    const { abi } = artifact("L2ToL2CrossDomainMessenger");
-    const chainIds = this.#parameters.rollups.map((rollup) => BigInt(rollup.spec.chainId));
-    const data = encodeFunctionData({ abi, functionName: "messageHashes", args: [chainIds] });
-    return Promise.all(
-      this.#parameters.rollups.map(async (rollup) => {
-        const result = (await rollup.provider.request({ method: "eth_call", params: [{ to: MESSENGER_ADDRESS, data }, "latest"] })) as Hex;
-        const [sent, relayed] = decodeFunctionResult({ abi, functionName: "messageHashes", data: result });
-        return { sent: [...sent], relayed: [...relayed] };
-      }),
-    );
   }
 
   /** Drops a transaction and, as they can no longer run, its sender's later ones. */
-  #drop(transaction: SequencedTransaction, outcome: Outcome & { kind: "dropped" }): void {
-    this.#records.settle(transaction.hash, outcome);
+  #drop(transaction: SequencedTransaction, reason: DropReason, failedTransaction?: Hex): void {
+    this.#settleDropped(transaction, reason, failedTransaction);
     const successors = this.#mempool.removeFrom(transaction.chainId, transaction.from, transaction.nonce);
-    for (const successor of successors) {
-      this.#records.settle(successor.hash, { kind: "dropped", reason: droppedPredecessorReason(transaction.nonce) });
-    }
+    for (const successor of successors) this.#settleDropped(successor, droppedPredecessor(transaction.nonce));
   }
 
-  /**
-   * Queues posting a batch of the slots produced since the last one, if any.
-   * The inbox state advances only once L1 accepted the batch; a failed post
-   * puts its slots back, so the next flush retries them.
-   */
-  #flushBatch(): void {
-    this.#posting = this.#posting.then(async () => {
-      if (this.#unbatched.length === 0) return;
-      const slots = this.#unbatched;
-      this.#unbatched = [];
-      const batch = buildBatch(slots, this.#inbox);
-      try {
-        const l1TxHash = await this.#parameters.poster.post(batch);
-        this.#inbox = applyBatch(this.#inbox, batch);
-        const posted: PostedBatch = { number: Number(batch.header.number), l1TxHash, hash: batch.hash, slots: batch.slots };
-        this.#posted.push(posted);
-        for (let slot = batch.slots.first; slot <= batch.slots.last; slot++) this.#batchOfSlot.set(slot, posted);
-        this.#parameters.onBatch?.(batch, l1TxHash);
-      } catch (error) {
-        this.#unbatched = [...slots, ...this.#unbatched];
-        this.#parameters.onError?.(error);
-      }
-    });
+  #settleDropped(transaction: SequencedTransaction, reason: DropReason, failedTransaction?: Hex): void {
+    this.#records.settle(transaction.hash, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
   }
 }
 
 /** The seed of one slot: derived from the sequencer's seed, revealed with the slot (its hash is the commitment). */
 export function slotSeed(seed: Hex, slot: number): Hex {
   return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [keccak256(seed), BigInt(slot)]));
-}
-
-/** Published in place of the secret of a ciphertext the committee cannot decrypt at all (malformed). */
-const NO_SECRET: Hex = `0x${"00".repeat(33)}`;
-
-function wake(submission: EncryptedSubmission): void {
-  for (const resolve of submission.waiters.splice(0)) resolve();
-}
-
-async function readNonce(rollup: Chain, address: Address): Promise<number> {
-  const nonce = await rollup.provider.request({ method: "eth_getTransactionCount", params: [address, "latest"] });
-  return Number(nonce);
-}
-
-async function readBalance(rollup: Chain, address: Address): Promise<bigint> {
-  return BigInt((await rollup.provider.request({ method: "eth_getBalance", params: [address, "latest"] })) as string);
 }

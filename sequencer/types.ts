@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import type { DropReason } from "./reasons.ts";
 
 /** A signed transaction the sequencer has accepted for one rollup. Immutable. */
 export interface SequencedTransaction {
@@ -64,7 +65,7 @@ export interface SlotResult {
   timestamp: number;
   /** Included transactions in global order, with their inclusion. */
   included: { transaction: SequencedTransaction; inclusion: Inclusion }[];
-  dropped: { transaction: SequencedTransaction; reason: string }[];
+  dropped: { transaction: SequencedTransaction; reason: DropReason }[];
   /** The blocks produced, in production order. */
   blocks: ProducedBlock[];
   /** Every rollup's message hashes after the slot, in registration order. */

@@ -15,8 +15,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { artifact } from "../../contracts/artifacts.ts";
 import type { Devnet, DevnetChain } from "../../devnet/devnet.ts";
 import { defaultSequencerAccount } from "../../rollups/accounts.ts";
-import { MESSENGER_ADDRESS } from "../../rollups/predeploys.ts";
+import { MESSENGER_ADDRESS } from "../../contracts/addresses.ts";
 import { buildBatch } from "../../sequencer/batch/builder.ts";
+import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import { BatchPoster, BatchRejectedError } from "../../sequencer/inbox.ts";
 import { messageHash } from "../../sequencer/relayer.ts";
@@ -115,17 +116,18 @@ describe("atomic cross-rollup execution", () => {
       expect(relay.to?.toLowerCase()).to.equal(MESSENGER_ADDRESS.toLowerCase());
     });
 
-    it("rejects the same relay sent again by anyone (replay)", async () => {
+    it("refuses the same relay sent again by a user (replay) at intake: only the sequencer relays", async () => {
       const relay = await b.publicClient.getTransaction({ hash: relays[0]! });
       const before = await hops(devnet, contract);
       const { hash, response } = await sendCall(devnet, b, MESSENGER_ADDRESS, relay.input);
       expect(response.error?.code).to.equal(-32003);
-      expect(devnet.sequencer.transactionStatus(hash)?.reason).to.contain("MessageAlreadyRelayed");
+      expect(response.error?.data).to.deep.equal({ refused: "relay-call" });
+      expect(devnet.sequencer.transactionStatus(hash)).to.equal(null);
       expect(await hops(devnet, contract)).to.deep.equal(before);
     });
   });
 
-  it("rejects a relay that the sequencer did not sign", async () => {
+  it("refuses, at intake, a user's relay that the sequencer did not sign", async () => {
     const forged = {
       destination: BigInt(b.chainId),
       source: BigInt(a.chainId),
@@ -146,7 +148,8 @@ describe("atomic cross-rollup execution", () => {
     const before = await hops(devnet, contract);
     const { hash, response } = await sendCall(devnet, b, MESSENGER_ADDRESS, data);
     expect(response.error?.code).to.equal(-32003);
-    expect(devnet.sequencer.transactionStatus(hash)?.reason).to.contain("InvalidSequencerSignature");
+    expect(response.error?.data).to.deep.equal({ refused: "relay-call" });
+    expect(devnet.sequencer.transactionStatus(hash)).to.equal(null);
     expect(await hops(devnet, contract)).to.deep.equal(before);
   });
 
@@ -251,7 +254,7 @@ describe("atomic cross-rollup execution", () => {
       );
       const slot: SlotResult = { slot: 0, timestamp: 0, included: [], dropped: [], blocks: [], messageHashes: forged, randomness: { commitment: zeroHash, seed: zeroHash } };
       const poster = new BatchPoster(devnet.l1.provider, privateKeyToAccount(defaultSequencerAccount().privateKey), inboxAddress(devnet));
-      const error = await poster.post(buildBatch([slot], inbox)).catch((caught: unknown) => caught);
+      const error = await poster.postBatch(buildBatch([slot], inbox)).catch((caught: unknown) => caught);
       expect(error).to.be.instanceOf(BatchRejectedError);
       const reverted = ((error as BatchRejectedError).cause as BaseError).walk((cause) => cause instanceof ContractFunctionRevertedError);
       expect((reverted as ContractFunctionRevertedError).data?.errorName).to.equal("MessagesMismatch");
@@ -259,7 +262,7 @@ describe("atomic cross-rollup execution", () => {
     });
 
     it("re-derives every rollup, relays included, after committed and dropped messages", async () => {
-      const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet) });
+      const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet), startEngine: startGenesisEngine });
       expect(result.ok, JSON.stringify(result.mismatch)).to.equal(true);
       expect(result.transactions).to.be.greaterThan(5);
     });

@@ -1,0 +1,298 @@
+import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
+import type { Batch } from "./batch/builder.ts";
+import type { Clock, EngineSnapshot, InboxHead, L1Port, RollupEngine } from "./ports.ts";
+import type { SequencedTransaction } from "./types.ts";
+
+/** The engine calls an `engine-error` fault can make throw. */
+export const ENGINE_STEPS = ["snapshot", "mine", "revert", "read", "call"] as const;
+
+/** An engine call an `engine-error` fault can make throw. */
+export type EngineStep = (typeof ENGINE_STEPS)[number];
+
+/**
+ * A fault injected into the sequencer (`xr_injectFault`, `--fault`): what a
+ * researcher makes go wrong on purpose.
+ */
+export type Fault =
+  /** The sequencer is down for `forSlots` slots: rollup writes are refused, reads still work. */
+  | { kind: "crash"; forSlots: number }
+  /** The next `count` batch posts fail; batches are retried with backoff, in order. */
+  | { kind: "fail-l1-post"; count: number }
+  /** Every batch post waits `ms` milliseconds first. */
+  | { kind: "delay-batches"; ms: number }
+  /** Transactions from or to `address` (on `chainId`, or every rollup) are held back, silently. */
+  | { kind: "censor"; address: Address; chainId?: number }
+  /** Relays to `chainId` (or every rollup) are not delivered: their triggers are dropped. */
+  | { kind: "withhold-relay"; chainId?: number }
+  /** The next engine call at `step` on rollup `chainId` throws. */
+  | { kind: "engine-error"; chainId: number; step: EngineStep };
+
+/** A fault with its id, as `xr_getSequencerStatus` lists it. */
+export type ActiveFault = Fault & { id: string };
+
+/** Thrown when `xr_injectFault` or `--fault` gets something that is not a fault; nothing is injected. */
+export class InvalidFaultError extends XrollupError {
+  override name = "InvalidFaultError";
+  constructor({ reason }: { reason: string }) {
+    super(`Invalid fault: ${reason}.`, {
+      details: [
+        'Kinds: {"kind":"crash","forSlots":n}, {"kind":"fail-l1-post","count":k}, {"kind":"delay-batches","ms":d}, ' +
+          '{"kind":"censor","address":"0x…","chainId":n?}, {"kind":"withhold-relay","chainId":n?}, ' +
+          `{"kind":"engine-error","chainId":n,"step":"${ENGINE_STEPS.join("|")}"}`,
+      ],
+      code: JSON_RPC_ERROR_CODES.invalidParams,
+    });
+  }
+}
+
+/** Thrown by an engine call that an `engine-error` fault made fail. */
+export class InjectedEngineError extends XrollupError {
+  override name = "InjectedEngineError";
+  constructor({ chainId, step }: { chainId: number; step: EngineStep }) {
+    super(`Injected engine error: the ${step} call on rollup ${chainId} failed.`);
+  }
+}
+
+/** Thrown by a batch post that a `fail-l1-post` fault made fail. */
+export class InjectedL1PostError extends XrollupError {
+  override name = "InjectedL1PostError";
+  constructor({ number }: { number: bigint }) {
+    super(`Injected L1 failure: posting batch ${number} failed.`);
+  }
+}
+
+/**
+ * Checks a fault as it comes from JSON (the RPC or a flag) against the
+ * devnet's rollups. Pure.
+ *
+ * @throws {InvalidFaultError} naming what is wrong.
+ */
+export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new InvalidFaultError({ reason: "expected a JSON object with a \"kind\"" });
+  }
+  const fields = input as Record<string, unknown>;
+  const count = (name: string, min: number): number => {
+    const value = fields[name];
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+      throw new InvalidFaultError({ reason: `"${name}" must be an integer of at least ${min}, got ${JSON.stringify(value)}` });
+    }
+    return value;
+  };
+  const chainId = (required: boolean): number | undefined => {
+    if (fields.chainId === undefined && !required) return undefined;
+    const value = fields.chainId;
+    if (typeof value !== "number" || !chainIds.includes(value)) {
+      throw new InvalidFaultError({ reason: `"chainId" must be one of the rollups ${chainIds.join(", ")}, got ${JSON.stringify(value)}` });
+    }
+    return value;
+  };
+  const optionalChain = (): { chainId?: number } => {
+    const id = chainId(false);
+    return id === undefined ? {} : { chainId: id };
+  };
+  switch (fields.kind) {
+    case "crash":
+      return { kind: "crash", forSlots: count("forSlots", 1) };
+    case "fail-l1-post":
+      return { kind: "fail-l1-post", count: count("count", 1) };
+    case "delay-batches":
+      return { kind: "delay-batches", ms: count("ms", 0) };
+    case "censor": {
+      if (typeof fields.address !== "string" || !isAddress(fields.address, { strict: false })) {
+        throw new InvalidFaultError({ reason: `"address" must be a 20-byte 0x address, got ${JSON.stringify(fields.address)}` });
+      }
+      return { kind: "censor", address: getAddress(fields.address), ...optionalChain() };
+    }
+    case "withhold-relay":
+      return { kind: "withhold-relay", ...optionalChain() };
+    case "engine-error": {
+      const step = fields.step;
+      if (typeof step !== "string" || !(ENGINE_STEPS as readonly string[]).includes(step)) {
+        throw new InvalidFaultError({ reason: `"step" must be one of ${ENGINE_STEPS.join(", ")}, got ${JSON.stringify(step)}` });
+      }
+      return { kind: "engine-error", chainId: chainId(true)!, step: step as EngineStep };
+    }
+    default:
+      throw new InvalidFaultError({ reason: `unknown kind ${JSON.stringify(fields.kind)}` });
+  }
+}
+
+/**
+ * The faults in force, and what each means for the parts of the sequencer.
+ * Faults that count (`crash` slots, `fail-l1-post` posts, `engine-error`
+ * once) clear themselves when used up.
+ */
+export class FaultRegistry {
+  readonly #active = new Map<string, Fault>();
+  #nextId = 1;
+
+  /** Injects a fault and returns its id. */
+  inject(fault: Fault): string {
+    const id = `fault-${this.#nextId++}`;
+    this.#active.set(id, { ...fault });
+    return id;
+  }
+
+  /** Clears a fault; `false` if no fault has that id. */
+  clear(id: string): boolean {
+    return this.#active.delete(id);
+  }
+
+  /** The faults in force, oldest first. */
+  list(): ActiveFault[] {
+    return [...this.#active].map(([id, fault]) => ({ id, ...fault }));
+  }
+
+  /** Whether the sequencer is down (a `crash` fault). */
+  get crashed(): boolean {
+    return this.#find("crash") !== undefined;
+  }
+
+  /** A slot went by while the sequencer was down: counts down `crash` faults. */
+  missSlot(): void {
+    for (const [id, fault] of this.#active) {
+      if (fault.kind !== "crash") continue;
+      fault.forSlots -= 1;
+      if (fault.forSlots <= 0) this.#active.delete(id);
+    }
+  }
+
+  /** Whether a `censor` fault holds the transaction back. */
+  censors(transaction: SequencedTransaction): boolean {
+    for (const fault of this.#active.values()) {
+      if (fault.kind !== "censor") continue;
+      if (fault.chainId !== undefined && fault.chainId !== transaction.chainId) continue;
+      const address = fault.address.toLowerCase();
+      if (transaction.from.toLowerCase() === address || transaction.to?.toLowerCase() === address) return true;
+    }
+    return false;
+  }
+
+  /** Whether relays to the rollup are withheld. */
+  withholdsRelayTo(chainId: number): boolean {
+    for (const fault of this.#active.values()) {
+      if (fault.kind === "withhold-relay" && (fault.chainId === undefined || fault.chainId === chainId)) return true;
+    }
+    return false;
+  }
+
+  /** Uses up an `engine-error` fault at this step of this rollup, if there is one. */
+  takeEngineError(chainId: number, step: EngineStep): boolean {
+    for (const [id, fault] of this.#active) {
+      if (fault.kind === "engine-error" && fault.chainId === chainId && fault.step === step) {
+        this.#active.delete(id);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Uses up one failure of a `fail-l1-post` fault, if there is one. */
+  takeL1PostFailure(): boolean {
+    for (const [id, fault] of this.#active) {
+      if (fault.kind !== "fail-l1-post") continue;
+      fault.count -= 1;
+      if (fault.count <= 0) this.#active.delete(id);
+      return true;
+    }
+    return false;
+  }
+
+  /** How long batch posts wait (the longest `delay-batches` fault). */
+  get batchDelayMs(): number {
+    let delay = 0;
+    for (const fault of this.#active.values()) if (fault.kind === "delay-batches") delay = Math.max(delay, fault.ms);
+    return delay;
+  }
+
+  #find(kind: Fault["kind"]): Fault | undefined {
+    for (const fault of this.#active.values()) if (fault.kind === kind) return fault;
+    return undefined;
+  }
+}
+
+/**
+ * A rollup engine whose calls fail when an `engine-error` fault says so:
+ * the stand-in that proves slots all-or-nothing.
+ */
+export class FaultyEngine implements RollupEngine {
+  readonly chainId: number;
+  readonly #inner: RollupEngine;
+  readonly #faults: FaultRegistry;
+
+  constructor(inner: RollupEngine, faults: FaultRegistry) {
+    this.#inner = inner;
+    this.#faults = faults;
+    this.chainId = inner.chainId;
+  }
+
+  #check(step: EngineStep): void {
+    if (this.#faults.takeEngineError(this.chainId, step)) throw new InjectedEngineError({ chainId: this.chainId, step });
+  }
+
+  mineBlock(raws: readonly Hex[], timestamp: number) {
+    this.#check("mine");
+    return this.#inner.mineBlock(raws, timestamp);
+  }
+
+  snapshot() {
+    this.#check("snapshot");
+    return this.#inner.snapshot();
+  }
+
+  revert(snapshot: EngineSnapshot) {
+    this.#check("revert");
+    return this.#inner.revert(snapshot);
+  }
+
+  latestBlock() {
+    this.#check("read");
+    return this.#inner.latestBlock();
+  }
+
+  block(number: number) {
+    this.#check("read");
+    return this.#inner.block(number);
+  }
+
+  nonceOf(address: Address) {
+    this.#check("read");
+    return this.#inner.nonceOf(address);
+  }
+
+  balanceOf(address: Address) {
+    this.#check("read");
+    return this.#inner.balanceOf(address);
+  }
+
+  call(...args: Parameters<RollupEngine["call"]>) {
+    this.#check("call");
+    return this.#inner.call(...args);
+  }
+}
+
+/** L1 as the faults let the sequencer see it: posts fail (`fail-l1-post`) or wait (`delay-batches`). */
+export class FaultyL1 implements L1Port {
+  readonly #inner: L1Port;
+  readonly #faults: FaultRegistry;
+  readonly #clock: Clock;
+
+  constructor(inner: L1Port, faults: FaultRegistry, clock: Clock) {
+    this.#inner = inner;
+    this.#faults = faults;
+    this.#clock = clock;
+  }
+
+  async postBatch(batch: Batch): Promise<Hex> {
+    const delay = this.#faults.batchDelayMs;
+    if (delay > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
+    if (this.#faults.takeL1PostFailure()) throw new InjectedL1PostError({ number: batch.header.number });
+    return this.#inner.postBatch(batch);
+  }
+
+  inboxHead(): Promise<InboxHead> {
+    return this.#inner.inboxHead();
+  }
+}

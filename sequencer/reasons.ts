@@ -1,0 +1,61 @@
+/**
+ * Why the sequencer dropped a transaction: a stable code clients and tests
+ * match (`reasonCode` in `xr_getTransactionStatus`), and words for people,
+ * which may improve without breaking anyone.
+ */
+export const REASON_CODES = [
+  /** It reverted, and revert protection is on. */
+  "reverted",
+  /** The action (relay) of a message it sent failed on the destination rollup. */
+  "action-reverted",
+  /** A relay of its message was withheld (the `withhold-relay` fault). */
+  "relay-withheld",
+  /** Its messages nest deeper than the devnet allows. */
+  "message-depth-exceeded",
+  /** Another transaction of its bundle failed. */
+  "bundle-failed",
+  /** An earlier nonce of its sender was dropped, so it can no longer run. */
+  "nonce-dropped",
+  /** The sequencer stopped while it waited for a missing earlier nonce of its sender. */
+  "nonce-gap",
+  /** Its max fee per gas is below the block's base fee. */
+  "fee-too-low",
+  /** Another transaction with the same sender and nonce replaced it. */
+  "replaced",
+  /** The rollup refused it for another reason, which the words give. */
+  "refused-by-rollup",
+  /** Its slot failed again and again (an engine error); the words name the failure. */
+  "slot-failed",
+  /** The sequencer stopped before it could run it. */
+  "sequencer-stopped",
+  /** It was held back by a censoring sequencer (the `censor` fault) until the sequencer stopped. */
+  "censored",
+  /** It was pending when the sequencer crashed, and could no longer run after the restart. */
+  "sequencer-crashed",
+  /** The ciphertext did not decrypt, or decrypted to a transaction the sequencer refused. */
+  "decryption-failed",
+] as const;
+
+/** A stable drop-reason code. */
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** A drop reason: a stable code and the words. */
+export interface DropReason {
+  code: ReasonCode;
+  message: string;
+}
+
+/** A drop reason from its code and words. */
+export function dropReason(code: ReasonCode, message: string): DropReason {
+  return { code, message };
+}
+
+/** Why a transaction is dropped after an earlier nonce of its sender was. */
+export function droppedPredecessor(nonce: number): DropReason {
+  return dropReason("nonce-dropped", `an earlier transaction of the sender (nonce ${nonce}) was dropped`);
+}
+
+/** The code of the chain's words for a transaction it refused or left out. */
+export function refusalCode(message: string): ReasonCode {
+  return /below the block's base fee|max fee per gas less than block base fee/i.test(message) ? "fee-too-low" : "refused-by-rollup";
+}
