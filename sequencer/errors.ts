@@ -118,6 +118,7 @@ export class ReservedTransactionError extends XrollupError {
       details: ["Relays of cross-rollup messages are the sequencer's own transactions; send messages with the messenger's sendMessage."],
       code: JSON_RPC_ERROR_CODES.transactionRejected,
       data: { refused },
+    });
   }
 }
 
