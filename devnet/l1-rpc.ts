@@ -1,4 +1,5 @@
 import type { Chain } from "../rollups/chain.ts";
+import { requestBoundedLogs } from "../rollups/log-range.ts";
 import type { JsonRpcHandler } from "../rollups/rpc-server.ts";
 import type { SharedSequencer } from "../sequencer/sequencer.ts";
 
@@ -16,6 +17,9 @@ export function createL1Handler({ chain, sequencer }: { chain: Chain; sequencer:
         return sequencer.clearFault(params[0]);
       case "xr_getSequencerStatus":
         return sequencer.status();
+      case "eth_getLogs":
+      case "eth_newFilter":
+        return requestBoundedLogs(chain.provider, { method, params });
       default:
         return chain.provider.request({ method, params });
     }

@@ -48,8 +48,10 @@ export const JSON_RPC_ERROR_CODES = {
   invalidParams: -32602,
   internalError: -32603,
   invalidInput: -32000,
+  resourceUnavailable: -32002,
   transactionRejected: -32003,
   methodNotSupported: -32004,
+  limitExceeded: -32005,
 } as const;
 
 /** A JSON-RPC 2.0 error object, as sent on the wire. */

@@ -4,6 +4,7 @@ import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import type { SharedSequencer } from "../sequencer/sequencer.ts";
 import type { Chain } from "./chain.ts";
 import type { DevSigner } from "./dev-signer.ts";
+import { requestBoundedLogs } from "./log-range.ts";
 import type { JsonRpcHandler } from "./rpc-server.ts";
 
 /**
@@ -128,6 +129,9 @@ export function createRollupHandler({ chain, sequencer, signer }: RollupHandlerP
         return sequencer.encryptedStatus(hashParam(method, params[0]));
       case "xr_getCommitteeKey":
         return sequencer.committeeKey;
+      case "eth_getLogs":
+      case "eth_newFilter":
+        return requestBoundedLogs(chain.provider, { method, params });
       default:
         if (!CHAIN_READ_METHODS.has(method)) throw new MethodNotFoundError({ method, chainId });
         return chain.provider.request({ method, params });

@@ -30,6 +30,17 @@ export interface RpcServerParameters {
   maxBodyBytes?: number;
   /** What this endpoint serves, e.g. `"rollup 901"`: shown by the health check and in error messages. */
   name?: string;
+  /**
+   * How long one request may take, in milliseconds, before it is answered
+   * with a {@link RequestTimeoutError}; the handler's late result is
+   * discarded. `Infinity` waits forever. Default: 60 000.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Time limits of single methods, overriding `requestTimeoutMs`: e.g. a
+   * longer one for `eth_sendRawTransaction` when it waits for inclusion.
+   */
+  methodTimeoutsMs?: Readonly<Record<string, number>>;
 }
 
 /** A running JSON-RPC endpoint, as returned by {@link startRpcServer}. */
@@ -61,6 +72,46 @@ export class PortInUseError extends XrollupError {
   }
 }
 
+/**
+ * Answered instead of a result when a handler takes longer than its time
+ * limit (see {@link RpcServerParameters.requestTimeoutMs}). Its code is
+ * EIP-1474's "resource unavailable", which geth also answers timeouts with.
+ */
+export class RequestTimeoutError extends XrollupError {
+  override name = "RequestTimeoutError";
+  /** The method that took too long. */
+  readonly method: string;
+  /** Its time limit, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor({ method, timeoutMs, name }: { method: string; timeoutMs: number; name?: string | undefined }) {
+    super(`${method} did not finish within its limit of ${timeoutMs} ms${nameSuffix(name)}.`, {
+      details: [
+        "The endpoint gave up waiting, not the work: a transaction may still be included, so check its status before sending it again.",
+      ],
+      code: JSON_RPC_ERROR_CODES.resourceUnavailable,
+      data: { method, timeoutMs },
+    });
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Thrown by {@link startRpcServer} for a time limit that is not a positive number of milliseconds. */
+export class InvalidRequestTimeoutError extends XrollupError {
+  override name = "InvalidRequestTimeoutError";
+
+  constructor({ option, value }: { option: string; value: unknown }) {
+    super(
+      `Invalid ${option}: ${String(value)}. Give a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity for no limit.`,
+      { code: JSON_RPC_ERROR_CODES.invalidParams },
+    );
+  }
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+// setTimeout fires after 1 ms for anything longer (with a warning): past this, only Infinity makes sense.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const DEFAULT_NAME = "xrollup";
 const ALLOWED_METHODS = "POST, GET, OPTIONS";
@@ -73,6 +124,9 @@ type JsonRpcId = string | number | null;
 /** What the request listener needs, computed once per server rather than per request. */
 interface ServeContext {
   handle: JsonRpcHandler;
+  /** The time limit of a method, in milliseconds (`Infinity` for none). */
+  timeoutOf: (method: string) => number;
+  name: string | undefined;
   maxBodyBytes: number;
   healthBody: string;
   tooLargeBody: string;
@@ -83,10 +137,13 @@ interface ServeContext {
  * theirs: single and batch requests, notifications, CORS for browser wallets
  * and dapps, and a `GET` health check. Batch entries are served one after
  * the other, in order, because transactions submitted in one batch must
- * reach the chain in that order.
+ * reach the chain in that order. Every request is answered within its time
+ * limit, with a {@link RequestTimeoutError} if its handler is still busy,
+ * and {@link RpcServer.close} never waits for busy handlers.
  *
  * @returns The running server, once it is bound.
  * @throws {PortInUseError} When the port is taken.
+ * @throws {InvalidRequestTimeoutError} For a time limit that is not a positive number of milliseconds.
  *
  * @example
  * ```ts
@@ -110,8 +167,14 @@ interface ServeContext {
  */
 export async function startRpcServer(parameters: RpcServerParameters): Promise<RpcServer> {
   const { host, port, handle, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, name } = parameters;
+  const { requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, methodTimeoutsMs = {} } = parameters;
+  checkTimeout("requestTimeoutMs", requestTimeoutMs);
+  const methodTimeouts = new Map(Object.entries(methodTimeoutsMs));
+  for (const [method, timeoutMs] of methodTimeouts) checkTimeout(`methodTimeoutsMs.${method}`, timeoutMs);
   const context: ServeContext = {
     handle,
+    timeoutOf: (method) => methodTimeouts.get(method) ?? requestTimeoutMs,
+    name,
     maxBodyBytes,
     healthBody: JSON.stringify({ name: name ?? DEFAULT_NAME, status: "ok" }),
     tooLargeBody: errorResponse(
@@ -157,7 +220,9 @@ export async function startRpcServer(parameters: RpcServerParameters): Promise<R
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));
-        // close() only stops accepting; keep-alive connections would hold it open for seconds.
+        // close() only stops accepting; keep-alive connections would hold it
+        // open for seconds, and a request whose handler is busy for as long
+        // as that handler: drop them all, busy ones unanswered.
         server.closeAllConnections();
       });
       return closing;
@@ -167,6 +232,11 @@ export async function startRpcServer(parameters: RpcServerParameters): Promise<R
 
 function nameSuffix(name: string | undefined): string {
   return name === undefined ? "" : ` (${name})`;
+}
+
+function checkTimeout(option: string, value: unknown): void {
+  const valid = typeof value === "number" && value > 0 && (value <= MAX_TIMER_MS || value === Infinity);
+  if (!valid) throw new InvalidRequestTimeoutError({ option, value });
 }
 
 function serve(request: IncomingMessage, response: ServerResponse, context: ServeContext): void {
@@ -224,7 +294,7 @@ function readBody(request: IncomingMessage, response: ServerResponse, context: S
   };
   const onEnd = (): void => {
     const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-    void answer(body, response, context.handle);
+    void answer(body, response, context);
   };
   request.on("data", onData);
   request.on("end", onEnd);
@@ -237,22 +307,24 @@ function rejectTooLarge(request: IncomingMessage, response: ServerResponse, cont
   sendJson(response, 413, context.tooLargeBody, { Connection: "close" });
 }
 
-async function answer(body: Buffer, response: ServerResponse, handle: JsonRpcHandler): Promise<void> {
+async function answer(body: Buffer, response: ServerResponse, context: ServeContext): Promise<void> {
   let reply: string | undefined;
   try {
-    reply = await replyTo(body, handle);
+    reply = await replyTo(body, context);
   } catch {
     // Only a bug gets here (handler errors are answered): it must cost this
     // request, not the whole devnet through an unhandled rejection.
     response.destroy();
     return;
   }
+  // The client left, or close() dropped the connection, while we worked.
+  if (response.destroyed) return;
   if (reply === undefined) sendNoContent(response);
   else sendJson(response, 200, reply);
 }
 
 /** Serves a request body; returns the serialised answer, or `undefined` when only notifications came. */
-async function replyTo(body: Buffer, handle: JsonRpcHandler): Promise<string | undefined> {
+async function replyTo(body: Buffer, context: ServeContext): Promise<string | undefined> {
   let payload: unknown;
   try {
     payload = JSON.parse(body.toString("utf8"));
@@ -264,20 +336,20 @@ async function replyTo(body: Buffer, handle: JsonRpcHandler): Promise<string | u
     );
   }
 
-  if (!Array.isArray(payload)) return serveOne(payload, handle);
+  if (!Array.isArray(payload)) return serveOne(payload, context);
   if (payload.length === 0) {
     return errorResponse(null, protocolError(JSON_RPC_ERROR_CODES.invalidRequest, "Batch request is empty."));
   }
   const parts: string[] = [];
   for (const entry of payload) {
-    const part = await serveOne(entry, handle);
+    const part = await serveOne(entry, context);
     if (part !== undefined) parts.push(part);
   }
   return parts.length === 0 ? undefined : `[${parts.join(",")}]`;
 }
 
 /** Serves one request object; returns its serialised response, or `undefined` for a notification. */
-async function serveOne(entry: unknown, handle: JsonRpcHandler): Promise<string | undefined> {
+async function serveOne(entry: unknown, context: ServeContext): Promise<string | undefined> {
   if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
     return invalidRequest(null, `Request must be a JSON object, got ${describeJson(entry)}.`);
   }
@@ -310,11 +382,37 @@ async function serveOne(entry: unknown, handle: JsonRpcHandler): Promise<string 
     );
   }
   try {
-    const result = await handle({ method, params: params ?? [] });
+    const result = await withinTimeLimit(context.handle({ method, params: params ?? [] }), method, context);
     return isNotification ? undefined : resultResponse(requestId, method, result);
   } catch (error) {
     return isNotification ? undefined : errorResponse(requestId, error);
   }
+}
+
+/**
+ * Settles like `work`, or rejects with a {@link RequestTimeoutError} once the
+ * method's time limit passes; what `work` settles with later is dropped.
+ * A busy handler cannot be cancelled, so a batch goes on with its next
+ * entry while a timed-out one may still run.
+ */
+function withinTimeLimit<T>(work: Promise<T>, method: string, context: ServeContext): Promise<T> {
+  const timeoutMs = context.timeoutOf(method);
+  if (timeoutMs === Infinity) return work;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RequestTimeoutError({ method, timeoutMs, name: context.name })), timeoutMs);
+    // A request in flight must not keep a process that is stopping alive.
+    timer.unref();
+    work.then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 function invalidRequest(id: JsonRpcId, message: string): string {

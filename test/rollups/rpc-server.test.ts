@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
-import { PortInUseError, startRpcServer, type JsonRpcHandler, type RpcServer } from "../../rollups/rpc-server.ts";
+import {
+  InvalidRequestTimeoutError,
+  PortInUseError,
+  startRpcServer,
+  type JsonRpcHandler,
+  type RpcServer,
+} from "../../rollups/rpc-server.ts";
 
 interface JsonRpcResponse {
   jsonrpc: "2.0";
@@ -336,6 +342,38 @@ describe("rollups/rpc-server", function () {
       expect((error as PortInUseError).host).to.equal(HOST);
       // The first server is untouched.
       expect((await call(server, request(1, "echo", [1]))).result).to.deep.equal([1]);
+    });
+
+    const badTimeouts: { name: string; options: { requestTimeoutMs?: number; methodTimeoutsMs?: Record<string, number> } }[] = [
+      { name: "zero", options: { requestTimeoutMs: 0 } },
+      { name: "a negative limit", options: { requestTimeoutMs: -1 } },
+      { name: "NaN", options: { requestTimeoutMs: Number.NaN } },
+      { name: "a limit setTimeout cannot wait for", options: { requestTimeoutMs: 2 ** 31 } },
+      { name: "a string", options: { requestTimeoutMs: "60000" as unknown as number } },
+      { name: "a bad per-method limit", options: { methodTimeoutsMs: { eth_sendRawTransaction: 0 } } },
+    ];
+    for (const { name, options } of badTimeouts) {
+      it(`refuses ${name} as a time limit with InvalidRequestTimeoutError, before binding`, async function () {
+        let error: unknown;
+        try {
+          const bad = await startRpcServer({ host: HOST, port: server.port, handle: demoHandler().handle, ...options });
+          await bad.close();
+        } catch (caught) {
+          error = caught;
+        }
+        // Not PortInUseError: the options are checked before the port.
+        expect(error).to.be.instanceOf(InvalidRequestTimeoutError);
+        expect((error as InvalidRequestTimeoutError).code).to.equal(JSON_RPC_ERROR_CODES.invalidParams);
+      });
+    }
+
+    it("accepts Infinity as no time limit", async function () {
+      const patient = await startRpcServer({ host: HOST, port: 0, handle: demoHandler().handle, requestTimeoutMs: Infinity });
+      try {
+        expect((await call(patient, request(1, "slow", ["done", 10]))).result).to.equal("done");
+      } finally {
+        await patient.close();
+      }
     });
 
     it("closes idempotently, drops kept-alive connections and frees the port", async function () {
