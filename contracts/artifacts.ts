@@ -1,15 +1,41 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ArtifactMap } from "hardhat/types/artifacts";
 import { XrollupError } from "../errors/base.ts";
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The repository root, where hardhat.config.ts is and Hardhat writes
+ * artifacts/ and cache/. The same as rollups/chain.ts's PROJECT_ROOT, computed
+ * here because importing that module loads the Hardhat config.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
 /** Thrown when the Solidity contracts have not been compiled yet. */
 export class ContractsNotCompiledError extends XrollupError {
   override name = "ContractsNotCompiledError";
   constructor({ contract, cause }: { contract: string; cause: unknown }) {
-    super(`The compiled artifact of ${contract} is missing.`, {
-      details: ["Compile the contracts first: npm run build:contracts"],
+    // The remedy is in the short message: the CLI prints only that line.
+    super(`The compiled artifact of ${contract} is missing; compile the contracts first: npm run build:contracts.`, { cause });
+  }
+}
+
+/** Thrown when compiling the contracts on demand failed, or could not start. */
+export class ContractsBuildFailedError extends XrollupError {
+  override name = "ContractsBuildFailedError";
+  constructor({
+    reason,
+    remedy = "run `npm run build:contracts` to see why",
+    output,
+    cause,
+  }: { reason: string; remedy?: string; output?: string; cause?: unknown }) {
+    // The short message carries the remedy: the CLI prints only that line.
+    super(`${reason}; ${remedy}.`, {
+      details: output === undefined || output.trim() === "" ? [] : [output.trim()],
       cause,
     });
   }
@@ -39,7 +65,7 @@ export type ContractName = keyof typeof SOURCES & keyof ArtifactMap;
  */
 export function artifact<N extends ContractName>(name: N): ArtifactMap[N] {
   try {
-    return require(`../artifacts/${SOURCES[name]}/${name}.json`) as ArtifactMap[N];
+    return require(artifactPath(name)) as ArtifactMap[N];
   } catch (cause) {
     throw new ContractsNotCompiledError({ contract: name, cause });
   }
@@ -55,4 +81,58 @@ export function allContractErrors() {
   return (Object.keys(SOURCES) as ContractName[]).flatMap((name) =>
     artifact(name).abi.filter((item) => item.type === "error"),
   );
+}
+
+/** The file Hardhat compiles a contract's artifact to. */
+function artifactPath(name: ContractName): string {
+  return path.join(ROOT, "artifacts", SOURCES[name], `${name}.json`);
+}
+
+/**
+ * Makes sure every artifact {@link artifact} reads is compiled: when one is
+ * missing (a fresh clone), runs Hardhat's incremental build in the project
+ * root, under this process's Node. Does nothing when they are all there, so
+ * that commands do not pay the build's start-up (seconds) on every run; after
+ * editing a contract, `npm run build:contracts` recompiles it.
+ *
+ * @param options.onCompile called once, before compiling, to say why the command waits.
+ * @returns whether it compiled.
+ * @throws {ContractsBuildFailedError} when Hardhat is not installed, or the build fails or leaves an artifact missing.
+ */
+export async function ensureContractsBuilt({ onCompile }: { onCompile?: () => void } = {}): Promise<boolean> {
+  if (missingArtifacts().length === 0) return false;
+  const hardhat = path.join(ROOT, "node_modules", ".bin", "hardhat");
+  if (!existsSync(hardhat)) {
+    throw new ContractsBuildFailedError({
+      reason: `The contracts are not compiled and Hardhat is not installed (${hardhat} is missing)`,
+      remedy: "run `npm ci`, then `npm run build:contracts`",
+    });
+  }
+  onCompile?.();
+  // process.execPath rather than the script's `#!/usr/bin/env node`: the node
+  // first on PATH may be older than the one running xrollup.
+  const child = spawn(process.execPath, [hardhat, "build", "--quiet"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal }));
+  }).catch((cause: unknown) => {
+    throw new ContractsBuildFailedError({ reason: "Could not start Hardhat to compile the contracts", cause });
+  });
+  if (ended.code !== 0) {
+    const how = ended.code === null ? `was killed by ${ended.signal}` : `exited with ${ended.code}`;
+    throw new ContractsBuildFailedError({ reason: `Compiling the contracts failed (hardhat build ${how})`, output });
+  }
+  const missing = missingArtifacts();
+  if (missing.length > 0) {
+    throw new ContractsBuildFailedError({ reason: `Compiling the contracts left ${missing.join(", ")} without an artifact`, output });
+  }
+  return true;
+}
+
+/** The contracts whose artifact is not on disk. */
+function missingArtifacts(): ContractName[] {
+  return (Object.keys(SOURCES) as ContractName[]).filter((name) => !existsSync(artifactPath(name)));
 }

@@ -4,6 +4,7 @@ import {
   encodeFunctionData,
   type Hex,
   hashMessage,
+  hexToBytes,
   keccak256,
   parseEventLogs,
   type RpcLog,
@@ -11,9 +12,8 @@ import {
   type TransactionSerializableEIP1559,
 } from "viem";
 import { artifact } from "../contracts/artifacts.ts";
-import type { DevAccount } from "../rollups/accounts.ts";
-import type { Chain } from "../rollups/chain.ts";
-import { MESSENGER_ADDRESS } from "../rollups/predeploys.ts";
+import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
+import type { RollupEngine } from "./ports.ts";
 import { signHash } from "./secp256k1.ts";
 import type { SequencedTransaction } from "./types.ts";
 
@@ -63,21 +63,66 @@ export function messageHash(message: Omit<CrossDomainMessage, "hash" | "gasLimit
 }
 
 /**
+ * What the sequencer signs for a relay: `keccak256(abi.encode(messageHash,
+ * gasLimit))`. The gas limit is not part of the (Superchain) message hash,
+ * but whether the action succeeds depends on it, so the messenger takes a
+ * relay only with the gas limit the sequencer signed. Pure.
+ */
+export function relayHash(messageHash: Hex, gasLimit: bigint): Hex {
+  return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [messageHash, gasLimit]));
+}
+
+/**
  * Gas of a relay transaction beyond the action's own gas limit: intrinsic
  * gas, the signature check, replay protection and the rolling hash, with a
  * margin (measured in the benchmark's gas report).
  */
 const RELAY_OVERHEAD_GAS = 200_000n;
 
+/** EIP-7623: intrinsic gas of every transaction. */
+const TX_BASE_GAS = 21_000n;
+/** EIP-7623: floor gas per calldata token (a zero byte is one token, any other byte four). */
+const FLOOR_GAS_PER_TOKEN = 10n;
+
+/**
+ * Gas limit of a relay transaction with calldata `data` whose action gets
+ * `messageGasLimit`: the execution estimate (overhead, the gas limit and
+ * its 1/64 kept by EIP-150, 16 per calldata byte), but never under the
+ * EIP-7623 calldata floor `21000 + 10 * tokens`, which a node enforces on
+ * the limit and which dominates for large messages (a 120 kB message needs
+ * about 4.8 M). Pure.
+ */
+export function relayGasLimit(data: Hex, messageGasLimit: bigint): bigint {
+  const bytes = hexToBytes(data);
+  const zeroBytes = BigInt(bytes.filter((byte) => byte === 0).length);
+  const tokens = zeroBytes + 4n * (BigInt(bytes.length) - zeroBytes);
+  const execution = RELAY_OVERHEAD_GAS + (messageGasLimit * 64n) / 63n + BigInt(bytes.length) * 16n;
+  const floor = TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * tokens;
+  return execution > floor ? execution : floor;
+}
+
+/** Builds the relay transaction (the action) of a message for its destination rollup. */
+export interface RelayBuilder {
+  /** The sequencer's address, which sends every relay. */
+  readonly address: Address;
+  relayTransaction(destination: RollupEngine, message: CrossDomainMessage): Promise<SequencedTransaction & { data: Hex }>;
+}
+
+/** The sequencer's key: relays are sent from its address and signed by it. */
+export interface SequencerKey {
+  address: Address;
+  privateKey: Hex;
+}
+
 /**
  * Builds the relay transactions (the actions) of the shared sequencer: each
  * carries the sequencer's signature over the message hash, which the
  * destination's messenger checks, and is signed by the sequencer's key.
  */
-export class Relayer {
-  readonly #account: DevAccount;
+export class Relayer implements RelayBuilder {
+  readonly #account: SequencerKey;
 
-  constructor(account: DevAccount) {
+  constructor(account: SequencerKey) {
     this.#account = account;
   }
 
@@ -87,26 +132,23 @@ export class Relayer {
   }
 
   /** Signs the relay of `message` for its destination chain, with the sender's current nonce there. */
-  async relayTransaction(destination: Chain, message: CrossDomainMessage): Promise<SequencedTransaction & { data: Hex }> {
+  async relayTransaction(destination: RollupEngine, message: CrossDomainMessage): Promise<SequencedTransaction & { data: Hex }> {
     const { abi } = artifact("L2ToL2CrossDomainMessenger");
-    // The messenger checks an EIP-191 signature of the message hash by the sequencer.
-    const signature = signHash(hashMessage({ raw: message.hash }), this.#account.privateKey);
+    // The messenger checks an EIP-191 signature of the relay hash by the sequencer.
+    const signature = signHash(hashMessage({ raw: relayHash(message.hash, message.gasLimit) }), this.#account.privateKey);
     const { hash: _hash, ...fields } = message;
     const data = encodeFunctionData({
       abi,
       functionName: "relayMessage",
       args: [fields, 27 + signature.yParity, signature.r, signature.s],
     });
-    const [nonce, latest] = await Promise.all([
-      destination.provider.request({ method: "eth_getTransactionCount", params: [this.address, "latest"] }),
-      destination.provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] }) as Promise<{ baseFeePerGas: Hex }>,
-    ]);
-    const gas = RELAY_OVERHEAD_GAS + (message.gasLimit * 64n) / 63n + BigInt((data.length - 2) / 2) * 16n;
-    const maxFeePerGas = 2n * BigInt(latest.baseFeePerGas) + 1n;
+    const [nonce, latest] = await Promise.all([destination.nonceOf(this.address), destination.latestBlock()]);
+    const gas = relayGasLimit(data, message.gasLimit);
+    const maxFeePerGas = 2n * latest.baseFeePerGas + 1n;
     const transaction: TransactionSerializableEIP1559 = {
       type: "eip1559",
-      chainId: destination.spec.chainId,
-      nonce: Number(nonce),
+      chainId: destination.chainId,
+      nonce,
       to: MESSENGER_ADDRESS,
       data,
       gas,
@@ -116,10 +158,10 @@ export class Relayer {
     const raw = serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), this.#account.privateKey));
     return {
       hash: keccak256(raw),
-      chainId: destination.spec.chainId,
+      chainId: destination.chainId,
       from: this.address,
       to: MESSENGER_ADDRESS,
-      nonce: Number(nonce),
+      nonce,
       raw,
       gas,
       maxFeePerGas,

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {BridgedToken} from "./BridgedToken.sol";
 import {ConstantProductPool} from "./ConstantProductPool.sol";
 import {Vault} from "./Vault.sol";
+import {IBridgeRecipient} from "./interfaces/IBridgeRecipient.sol";
 import {IERC20} from "./interfaces/IERC20.sol";
 
 /// @title SwapAndDeposit
@@ -11,7 +12,7 @@ import {IERC20} from "./interfaces/IERC20.sol";
 ///         to itself on rollup B, where the action deposits them into the vault for the user. Deployed at the same
 ///         address on A (pool and tokenIn set, vault zero) and on B (vault set, pool and tokenIn zero). If the
 ///         deposit fails on B, the sequencer rolls back the swap on A too.
-contract SwapAndDeposit {
+contract SwapAndDeposit is IBridgeRecipient {
     /// @notice The pool that swaps tokenIn into the bridged token; zero on B.
     ConstantProductPool public immutable pool;
 
@@ -39,7 +40,7 @@ contract SwapAndDeposit {
     /// @param amount  Amount deposited.
     event DepositedFor(address indexed user, uint256 amount);
 
-    /// @notice Thrown when depositFor is called by anyone but the bridged token.
+    /// @notice Thrown when onTokenBridged is called by anyone but the bridged token.
     error NotBridgedToken(address caller);
 
     /// @param _pool     The pool on A; zero on B.
@@ -68,24 +69,23 @@ contract SwapAndDeposit {
         tokenIn.transferFrom(msg.sender, address(this), _amountIn);
         tokenIn.approve(address(pool), _amountIn);
         amountOut_ = pool.swap(address(tokenIn), _amountIn, _minOut, address(this));
-        messageHash_ = bridged.bridgeAndCall(
-            _destination,
-            address(this),
-            amountOut_,
-            abi.encodeCall(this.depositFor, (msg.sender, amountOut_)),
-            _actionGasLimit
-        );
+        messageHash_ =
+            bridged.bridgeAndCall(_destination, address(this), amountOut_, abi.encode(msg.sender), _actionGasLimit);
         emit SwapAndDepositStarted(msg.sender, _amountIn, amountOut_, _destination, messageHash_);
     }
 
-    /// @notice On B: deposits bridged tokens this contract just received into the vault for a user. Only the
-    ///         bridged token calls it, right after minting to this contract.
-    /// @param _user    Account credited in the vault.
-    /// @param _amount  Amount to deposit.
-    function depositFor(address _user, uint256 _amount) external {
+    /// @notice On B: deposits the bridged tokens this contract was just minted into the vault for the user named
+    ///         in the data. Only the bridged token calls it, right after minting `_amount` to this contract, so the
+    ///         deposit is paid by the bridge that triggered it, whoever sent it.
+    /// @param _amount  Amount just minted to this contract, all of it deposited.
+    /// @param _data    abi.encode(user): the account credited in the vault.
+    /// @return selector_ IBridgeRecipient.onTokenBridged.selector: the tokens are accepted.
+    function onTokenBridged(address, uint256 _amount, bytes calldata _data) external returns (bytes4 selector_) {
         if (msg.sender != address(bridged)) revert NotBridgedToken(msg.sender);
-        emit DepositedFor(_user, _amount);
+        address user = abi.decode(_data, (address));
+        emit DepositedFor(user, _amount);
         bridged.approve(address(vault), _amount);
-        vault.depositFor(_user, _amount);
+        vault.depositFor(user, _amount);
+        selector_ = IBridgeRecipient.onTokenBridged.selector;
     }
 }

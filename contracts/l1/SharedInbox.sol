@@ -36,12 +36,18 @@ struct BatchHeader {
 /// @notice L1 inbox of a shared sequencer: one batch commits new heads for every registered rollup at once.
 ///         The inbox guarantees that batches form a single hash chain (numbers without gap or repeat, each
 ///         naming its predecessor's hash), that global sequence numbers are contiguous across batches and
-///         match the transaction counts, that every rollup's blocks are contiguous, and that only the
-///         sequencer can submit, and that every message a rollup sent to another was relayed there and
+///         match the transaction counts, that every rollup's blocks are contiguous, at most
+///         MAX_BLOCKS_PER_BATCH of them per batch (so no single batch can park a head at the last block number),
+///         that only the sequencer can submit, and that every message a rollup sent to another was relayed there and
 ///         nothing else was (shared validity: the messengers' rolling hashes match pairwise). It does NOT
 ///         re-execute transactions: the block hashes, state roots and message hashes are the sequencer's
 ///         claims, checked off-chain by re-deriving the rollups from the batches' calldata (`xrollup verify`).
 contract SharedInbox {
+    /// @notice Most blocks one batch commits for one rollup. Without a bound, a head of block 2^64 - 1 would leave
+    ///         the rollup unable to ever advance (its next fromBlock overflows); the sequencer spreads longer runs
+    ///         of blocks over several batches.
+    uint64 public constant MAX_BLOCKS_PER_BATCH = 65_536;
+
     /// @notice The only account allowed to submit batches.
     address public immutable sequencer;
 
@@ -141,6 +147,9 @@ contract SharedInbox {
     /// @notice Thrown when a rollup's range ends more than one block before it starts.
     error InvalidBlockRange(uint64 chainId, uint64 fromBlock, uint64 toBlock);
 
+    /// @notice Thrown when a rollup's range has more blocks than MAX_BLOCKS_PER_BATCH.
+    error BlockRangeTooLarge(uint64 chainId, uint64 maxBlocks, uint64 blocks);
+
     /// @notice Thrown when a rollup's empty range carries transactions or a different head.
     error EmptyRangeChangedHead(uint64 chainId);
 
@@ -227,6 +236,8 @@ contract SharedInbox {
             if (c.fromBlock != h.blockNumber + 1) revert BlockRangeGap(c.chainId, h.blockNumber + 1, c.fromBlock);
             // fromBlock >= 1 here, so fromBlock - 1 cannot underflow, whereas toBlock + 1 could overflow.
             if (c.toBlock < c.fromBlock - 1) revert InvalidBlockRange(c.chainId, c.fromBlock, c.toBlock);
+            uint64 blocks = c.toBlock - (c.fromBlock - 1);
+            if (blocks > MAX_BLOCKS_PER_BATCH) revert BlockRangeTooLarge(c.chainId, MAX_BLOCKS_PER_BATCH, blocks);
             bool empty = c.toBlock == h.blockNumber; // i.e. toBlock == fromBlock - 1
             if (empty && (c.txCount != 0 || c.blockHash != h.blockHash || c.stateRoot != h.stateRoot)) {
                 revert EmptyRangeChangedHead(c.chainId);

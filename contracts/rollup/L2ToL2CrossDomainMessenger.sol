@@ -5,8 +5,8 @@ import {ISequencedMessenger} from "./interfaces/ISequencedMessenger.sol";
 
 /// @title L2ToL2CrossDomainMessenger
 /// @notice Sends and relays messages between the devnet's rollups. A message sent on rollup A is relayed on rollup
-///         B by the shared sequencer, in the same slot, with its signature as the proof that A sent it. A relay
-///         whose call fails reverts as a whole, so the sequencer can roll back the sending transaction and
+///         B by the shared sequencer's account, in the same slot, with its signature as the proof that A sent it.
+///         A relay whose call fails reverts as a whole, so the sequencer can roll back the sending transaction and
 ///         everything it caused: a message is either relayed or leaves no trace. Each rollup keeps a rolling hash of
 ///         the messages it sent to and relayed from every other rollup; the L1 inbox checks that they match.
 /// @dev Predeployed with hardhat_setCode: nothing is written at construction but the immutables.
@@ -23,7 +23,7 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Largest s of a non-malleable secp256k1 signature (half the curve order, EIP-2).
     uint256 internal constant MAX_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
-    /// @notice The only account whose signature relays a message.
+    /// @notice The only account that relays messages, and whose signature they carry.
     address public immutable SEQUENCER;
 
     /// @notice Chain id of the devnet's first rollup.
@@ -57,7 +57,7 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     uint256 internal transient contextSource;
 
     /// @notice Fixes the sequencer and the devnet's rollups.
-    /// @param _sequencer     The only account whose signature relays a message.
+    /// @param _sequencer     The only account that relays messages, and whose signature they carry.
     /// @param _firstChainId  Chain id of the devnet's first rollup.
     /// @param _chainCount    Number of the devnet's rollups.
     constructor(address _sequencer, uint256 _firstChainId, uint256 _chainCount) {
@@ -93,8 +93,11 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     }
 
     /// @notice Relays a message sent to this rollup, as signed by the sequencer; reverts if the call reverts.
+    ///         Only the sequencer's account relays: its key is a devnet key anyone can read, so a valid signature
+    ///         alone would let a user include a relay of a message nobody sent, which L1 then refuses.
     /// @param _message  The message.
-    /// @param _v        Recovery id of the sequencer's signature of the message hash (EIP-191).
+    /// @param _v        Recovery id of the sequencer's EIP-191 signature of the relay hash,
+    ///                  keccak256(abi.encode(messageHash, gasLimit)): the gas limit is signed too.
     /// @param _r        r of the signature.
     /// @param _s        s of the signature, in the lower half of the curve order.
     /// @return returnData_ What the target returned.
@@ -102,17 +105,23 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
         external
         returns (bytes memory returnData_)
     {
+        if (msg.sender != SEQUENCER) revert NotSequencer(msg.sender);
         if (_message.destination != block.chainid) revert MessageDestinationNotRelayChain();
         if (_message.target == address(this)) revert MessageTargetL2ToL2CrossDomainMessenger();
         bytes32 messageHash = _hash(
             _message.destination, _message.source, _message.nonce, _message.sender, _message.target, _message.message
         );
-        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", messageHash));
+        // The gas limit is not part of the message hash (the Superchain's), but whether the action succeeds depends
+        // on it: signing it keeps anyone from relaying the sequencer's relay with another gas limit.
+        bytes32 relayHash = keccak256(abi.encode(messageHash, _message.gasLimit));
+        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", relayHash));
         address recovered = ecrecover(digest, _v, _r, _s);
         if (recovered == address(0)) revert InvalidSequencerSignature(recovered);
         if (recovered != SEQUENCER) revert InvalidSequencerSignature(recovered);
         if (uint256(_s) > MAX_S) revert InvalidSequencerSignature(recovered);
         if (successfulMessages[messageHash]) revert MessageAlreadyRelayed();
+        // A call made during a relay comes from a contract, never the sequencer's account, so NotSequencer already
+        // refuses a nested relay; this stays for a sequencer account that has code (EIP-7702 delegation).
         if (entered) revert ReentrantCall();
 
         successfulMessages[messageHash] = true;

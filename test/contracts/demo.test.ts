@@ -3,6 +3,7 @@ import {
   type Address,
   type Hash,
   type Hex,
+  encodeAbiParameters,
   encodeErrorResult,
   encodeFunctionData,
   getAddress,
@@ -14,8 +15,10 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import {
   type RelayedMessage,
+  MESSENGER_ADDRESS,
   closeChains,
   expectRevert,
+  impersonate,
   messageHashOf,
   openChain,
   predeployMessenger,
@@ -30,12 +33,18 @@ import {
 const CHAIN_ID = 901n;
 const OTHER_CHAIN_ID = 902n;
 const SEQUENCER_KEY = keccak256(toHex("xrollup test sequencer"));
+const SEQUENCER = privateKeyToAccount(SEQUENCER_KEY).address;
 const SUPPLY = parseEther("1000000");
 const LIQUIDITY_IN = parseEther("100000");
 const LIQUIDITY_BRIDGED = parseEther("50000");
 const USER_FUNDS = parseEther("10000");
 const CAP = parseEther("1000");
 const ACTION_GAS_LIMIT = 300_000n;
+
+/** The data SwapAndDeposit bridges with: the user its twin deposits for. */
+function depositData(user: Address): Hex {
+  return encodeAbiParameters([{ type: "address" }], [user]);
+}
 
 /** Uniswap v2's getAmountOut, written out with bigint. */
 function uniswapAmountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigint): bigint {
@@ -53,10 +62,11 @@ async function demoFixture() {
   const [deployer, user] = await viem.getWalletClients();
   if (deployer === undefined || user === undefined) throw new Error("expected two accounts");
   const messenger = await predeployMessenger(connection, {
-    sequencer: privateKeyToAccount(SEQUENCER_KEY).address,
+    sequencer: SEQUENCER,
     firstChainId: CHAIN_ID,
     chainCount: 2n,
   });
+  await impersonate(connection, SEQUENCER);
   const tokenIn = await viem.deployContract("DemoToken", ["Token In", "TIN", SUPPLY]);
   const bridged = await viem.deployContract("BridgedToken", ["Bridged", "BRG", SUPPLY]);
   const pool = await viem.deployContract("ConstantProductPool", [tokenIn.address, bridged.address]);
@@ -76,10 +86,10 @@ async function demoFixture() {
   await mined(await pool.write.addLiquidity([LIQUIDITY_IN, LIQUIDITY_BRIDGED]));
   await mined(await tokenIn.write.transfer([user.account.address, USER_FUNDS]));
 
-  /** Relays `message` signed by the sequencer and waits for the receipt. */
+  /** Relays `message` signed by the sequencer from its account and waits for the receipt. */
   async function relay(message: RelayedMessage) {
     const [v, r, s] = await signRelay(SEQUENCER_KEY, message);
-    return mined(await messenger.write.relayMessage([message, v, r, s]));
+    return mined(await messenger.write.relayMessage([message, v, r, s], { account: SEQUENCER }));
   }
 
   /** A message from BridgedToken on 902 to its twin here, calling relayMint. */
@@ -314,6 +324,61 @@ describe("demo app", () => {
         { from: deployer, to: user, amount: 7n, source: OTHER_CHAIN_ID },
       ]);
     });
+
+    it("bridging to the messenger with a sendMessage of relayMint as data mints nothing anywhere", async () => {
+      const { user, userAccount, messenger, bridged, mined, relay, relayMintMessage } = await demoFixture();
+      const token = getAddress(bridged.address);
+      await mined(await bridged.write.transfer([user, 1n]));
+      // The attack: have the token itself send its twin on a third rollup a relayMint of 10^30 to the attacker,
+      // which the twin would trust as the token's own message.
+      const mintToAttacker = encodeFunctionData({
+        abi: bridged.abi,
+        functionName: "relayMint",
+        args: [user, user, 10n ** 30n, "0x"],
+      });
+      const sendAsToken = encodeFunctionData({
+        abi: messenger.abi,
+        functionName: "sendMessage",
+        args: [OTHER_CHAIN_ID, token, mintToAttacker],
+      });
+      // On A the bridge goes out: the attacker pays 1 wei of the token.
+      const receipt = await mined(
+        await bridged.write.bridgeAndCall([OTHER_CHAIN_ID, MESSENGER_ADDRESS, 1n, sendAsToken, 200_000n], {
+          account: userAccount,
+        }),
+      );
+      const [sent] = parseEventLogs({ abi: messenger.abi, logs: receipt.logs, eventName: "SentMessage" });
+      if (sent === undefined) throw new Error("expected the bridge's message");
+      const supplyBefore = await bridged.read.totalSupply();
+      const nonceBefore = await messenger.read.messageNonce();
+
+      // On B the token calls only onTokenBridged, which the messenger does not have: the relay fails whole.
+      const message = { ...relayMintMessage(user, MESSENGER_ADDRESS, 1n, sendAsToken), gasLimit: 200_000n };
+      expect(message.message).to.equal(sent.args.message);
+      await expectRevert(relay(message), messenger.abi, "TargetCallFailed", [
+        token,
+        encodeErrorResult({ abi: bridged.abi, errorName: "CallFailed", args: [MESSENGER_ADDRESS, "0x"] }),
+      ]);
+
+      expect(await messenger.read.messageNonce()).to.equal(nonceBefore);
+      expect(await bridged.read.totalSupply()).to.equal(supplyBefore);
+      expect(await bridged.read.balanceOf([user])).to.equal(0n);
+      expect(await bridged.read.balanceOf([MESSENGER_ADDRESS])).to.equal(0n);
+    });
+
+    it("a bridge with data to an account that is not an IBridgeRecipient fails with NotBridgeRecipient", async () => {
+      const { user, messenger, bridged, relay, relayMintMessage } = await demoFixture();
+      const supplyBefore = await bridged.read.totalSupply();
+
+      // An account without code answers any call with success and nothing: it did not accept the tokens.
+      await expectRevert(relay(relayMintMessage(user, user, 7n, "0x01")), messenger.abi, "TargetCallFailed", [
+        getAddress(bridged.address),
+        encodeErrorResult({ abi: bridged.abi, errorName: "NotBridgeRecipient", args: [user, "0x"] }),
+      ]);
+
+      expect(await bridged.read.balanceOf([user])).to.equal(0n);
+      expect(await bridged.read.totalSupply()).to.equal(supplyBefore);
+    });
   });
 
   describe("SwapAndDeposit", () => {
@@ -330,12 +395,11 @@ describe("demo app", () => {
       return { receipt, amountOut };
     }
 
-    /** The action SwapAndDeposit on A sends for `user` and `amount`: relayMint to itself, then depositFor. */
+    /** The action SwapAndDeposit on A sends for `user` and `amount`: relayMint to itself, with the user as data. */
     function actionBody(fixture: Awaited<ReturnType<typeof demoFixture>>, amount: bigint) {
       const { user, bridged, swapAndDeposit } = fixture;
       const self = getAddress(swapAndDeposit.address);
-      const deposit = encodeFunctionData({ abi: swapAndDeposit.abi, functionName: "depositFor", args: [user, amount] });
-      return encodeFunctionData({ abi: bridged.abi, functionName: "relayMint", args: [self, self, amount, deposit] });
+      return encodeFunctionData({ abi: bridged.abi, functionName: "relayMint", args: [self, self, amount, depositData(user)] });
     }
 
     it("on A, the trigger swaps the user's tokens, burns the proceeds and sends the deposit to B", async () => {
@@ -402,12 +466,7 @@ describe("demo app", () => {
       const { amountOut } = await triggered(fixture, parseEther("100"));
       const self = getAddress(swapAndDeposit.address);
       // The message A sent, as B receives it: here the same chain stands for both.
-      const deposit = encodeFunctionData({
-        abi: swapAndDeposit.abi,
-        functionName: "depositFor",
-        args: [user, amountOut],
-      });
-      const message = relayMintMessage(self, self, amountOut, deposit);
+      const message = relayMintMessage(self, self, amountOut, depositData(user));
       expect(message.message).to.equal(actionBody(fixture, amountOut));
 
       const receipt = await relay(message);
@@ -427,11 +486,10 @@ describe("demo app", () => {
       const { user, messenger, bridged, vault, swapAndDeposit, relay, relayMintMessage } = fixture;
       const self = getAddress(swapAndDeposit.address);
       const amount = CAP + 1n;
-      const deposit = encodeFunctionData({ abi: swapAndDeposit.abi, functionName: "depositFor", args: [user, amount] });
       const supplyBefore = await bridged.read.totalSupply();
 
       const vaultError = encodeErrorResult({ abi: vault.abi, errorName: "DepositCapExceeded", args: [amount, CAP] });
-      await expectRevert(relay(relayMintMessage(self, self, amount, deposit)), messenger.abi, "TargetCallFailed", [
+      await expectRevert(relay(relayMintMessage(self, self, amount, depositData(user))), messenger.abi, "TargetCallFailed", [
         getAddress(bridged.address),
         encodeErrorResult({ abi: bridged.abi, errorName: "CallFailed", args: [self, vaultError] }),
       ]);
@@ -441,11 +499,14 @@ describe("demo app", () => {
       expect(await vault.read.balanceOf([user])).to.equal(0n);
     });
 
-    it("depositFor called by anyone but the bridged token reverts with NotBridgedToken", async () => {
+    it("onTokenBridged called by anyone but the bridged token reverts with NotBridgedToken", async () => {
       const { deployer, user, swapAndDeposit } = await demoFixture();
-      await expectRevert(swapAndDeposit.write.depositFor([user, 1n]), swapAndDeposit.abi, "NotBridgedToken", [
-        deployer,
-      ]);
+      await expectRevert(
+        swapAndDeposit.write.onTokenBridged([user, 1n, depositData(user)]),
+        swapAndDeposit.abi,
+        "NotBridgedToken",
+        [deployer],
+      );
     });
   });
 });

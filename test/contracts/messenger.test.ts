@@ -2,9 +2,11 @@ import { expect } from "chai";
 import {
   type Address,
   type Hex,
+  BaseError,
   encodeAbiParameters,
   encodeErrorResult,
   encodeFunctionData,
+  hashMessage,
   getAddress,
   keccak256,
   parseAbiParameters,
@@ -13,12 +15,15 @@ import {
   zeroHash,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { relayGasLimit, relayHash } from "../../sequencer/relayer.ts";
+import { signHash } from "../../sequencer/secp256k1.ts";
 import {
   type RelayedMessage,
   type RelaySignature,
   MESSENGER_ADDRESS,
   closeChains,
   expectRevert,
+  impersonate,
   malleable,
   messageHashOf,
   openChain,
@@ -54,6 +59,7 @@ async function messengerFixture() {
     firstChainId: CHAIN_ID,
     chainCount: BigInt(ROLLUPS.length),
   });
+  await impersonate(connection, SEQUENCER);
   const relayChain = await viem.deployContract("MessageRelayChain");
   const relayChainAddress = getAddress(relayChain.address);
 
@@ -71,10 +77,16 @@ async function messengerFixture() {
     };
   }
 
-  /** Relays `message` with `signature` (the sequencer's by default) and waits for the receipt. */
-  async function relay(message: RelayedMessage, signature?: RelaySignature, gas?: bigint) {
+  /**
+   * Relays `message` with `signature` (the sequencer's by default) from `from` (the sequencer's account by default)
+   * and waits for the receipt.
+   */
+  async function relay(
+    message: RelayedMessage,
+    { signature, gas, from = SEQUENCER }: { signature?: RelaySignature; gas?: bigint; from?: Address } = {},
+  ) {
     const [v, r, s] = signature ?? (await signRelay(SEQUENCER_KEY, message));
-    const hash = await messenger.write.relayMessage([message, v, r, s], gas === undefined ? {} : { gas });
+    const hash = await messenger.write.relayMessage([message, v, r, s], { account: from, ...(gas === undefined ? {} : { gas }) });
     return publicClient.waitForTransactionReceipt({ hash });
   }
 
@@ -88,7 +100,7 @@ async function messengerFixture() {
   }
   const noTrace = { relayed: false, relayedFrom902: zeroHash, hops: 0n };
 
-  return { viem, publicClient, messenger, relayChain, relayChainAddress, hopMessage, relay, traces, noTrace };
+  return { connection, viem, publicClient, messenger, relayChain, relayChainAddress, hopMessage, relay, traces, noTrace };
 }
 
 describe("L2ToL2CrossDomainMessenger", () => {
@@ -259,10 +271,10 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const { messenger, hopMessage, relay, traces } = await messengerFixture();
       const message = hopMessage([], false);
       const signature = await signRelay(SEQUENCER_KEY, message);
-      await relay(message, signature);
+      await relay(message, { signature });
       const before = await traces(message);
 
-      await expectRevert(relay(message, signature), messenger.abi, "MessageAlreadyRelayed", []);
+      await expectRevert(relay(message, { signature }), messenger.abi, "MessageAlreadyRelayed", []);
 
       expect(await traces(message)).to.deep.equal(before);
     });
@@ -273,7 +285,7 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const impostor = privateKeyToAccount(IMPOSTOR_KEY).address;
 
       await expectRevert(
-        relay(message, await signRelay(IMPOSTOR_KEY, message)),
+        relay(message, { signature: await signRelay(IMPOSTOR_KEY, message) }),
         messenger.abi,
         "InvalidSequencerSignature",
         [impostor],
@@ -287,7 +299,7 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const signature = malleable(await signRelay(SEQUENCER_KEY, message));
 
       // ecrecover accepts it and recovers the sequencer: only the s bound refuses it.
-      await expectRevert(relay(message, signature), messenger.abi, "InvalidSequencerSignature", [SEQUENCER]);
+      await expectRevert(relay(message, { signature }), messenger.abi, "InvalidSequencerSignature", [SEQUENCER]);
       expect(await traces(message)).to.deep.equal(noTrace);
     });
 
@@ -296,10 +308,70 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const signed = hopMessage([], false);
       const changed = { ...signed, nonce: 1n };
 
-      const revert = await revertedWith(relay(changed, await signRelay(SEQUENCER_KEY, signed)), messenger.abi);
+      const revert = await revertedWith(relay(changed, { signature: await signRelay(SEQUENCER_KEY, signed) }), messenger.abi);
 
       expect(revert.errorName).to.equal("InvalidSequencerSignature");
       expect(revert.args).to.not.deep.equal([SEQUENCER]);
+    });
+
+    it("a relay signed for one gas limit and sent with another reverts with InvalidSequencerSignature", async () => {
+      const { messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
+      // The gas limit is not in the message hash: without it in the signed relay hash, anyone could starve the
+      // action of gas (make it fail) or give it more than the sender asked for.
+      const signed = hopMessage([], false, { gasLimit: 500_000n });
+      const starved = { ...signed, gasLimit: 20_000n };
+      expect(messageHashOf(starved)).to.equal(messageHashOf(signed));
+
+      const revert = await revertedWith(relay(starved, { signature: await signRelay(SEQUENCER_KEY, signed) }), messenger.abi);
+
+      expect(revert.errorName).to.equal("InvalidSequencerSignature");
+      expect(revert.args).to.not.deep.equal([SEQUENCER]);
+      expect(await traces(signed)).to.deep.equal(noTrace);
+      // The relay as signed still goes through.
+      await relay(signed);
+      expect(await messenger.read.successfulMessages([messageHashOf(signed)])).to.equal(true);
+    });
+
+    it("a relay from another account than the sequencer's reverts with NotSequencer, even signed by it", async () => {
+      const { viem, messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
+      const [user] = await viem.getWalletClients();
+      if (user === undefined) throw new Error("expected an account");
+      const from = getAddress(user.account.address);
+      // The sequencer's key is public on the devnet: a user can sign a relay of a message nobody sent.
+      const forged = hopMessage([], false, { nonce: 1_000n });
+
+      await expectRevert(relay(forged, { from }), messenger.abi, "NotSequencer", [from]);
+      expect(await traces(forged)).to.deep.equal(noTrace);
+      // The signature itself was valid: only the sender stopped it.
+      await relay(forged);
+      expect(await messenger.read.successfulMessages([messageHashOf(forged)])).to.equal(true);
+    });
+
+    it("a 120 kB message relays with the sequencer's relay hash signature and relay gas limit", async () => {
+      const { messenger, relayChain, hopMessage, relay } = await messengerFixture();
+      // hop ignores calldata past its arguments: 120 kB of it make the relay's calldata cost dominate.
+      const hop = encodeFunctionData({ abi: relayChain.abi, functionName: "hop", args: [[], false] });
+      const padding = keccak256(toHex("padding")).slice(2).repeat(3_750);
+      const message = hopMessage([], false, { message: `${hop}${padding}` });
+      // Signed as sequencer/relayer.ts signs: the EIP-191 digest of relayHash(messageHash, gasLimit).
+      const signature = signHash(hashMessage({ raw: relayHash(messageHashOf(message), message.gasLimit) }), SEQUENCER_KEY);
+      const args = [message, 27 + signature.yParity, signature.r, signature.s] as const;
+      const data = encodeFunctionData({ abi: messenger.abi, functionName: "relayMessage", args });
+      const signed: RelaySignature = [args[1], args[2], args[3]];
+      // The execution estimate alone is under the EIP-7623 calldata floor: the node refuses the transaction.
+      const execution = 200_000n + (message.gasLimit * 64n) / 63n + BigInt((data.length - 2) / 2) * 16n;
+      const refusal = await relay(message, { signature: signed, gas: execution }).then(
+        () => expect.fail("expected the node to refuse a relay under the calldata floor"),
+        (error: unknown) => error,
+      );
+      expect(refusal).to.be.instanceOf(BaseError);
+      expect((refusal as BaseError).walk((e) => (e as { code?: unknown }).code === -32000)).to.not.equal(null);
+
+      const receipt = await relay(message, { signature: signed, gas: relayGasLimit(data, message.gasLimit) });
+
+      expect(receipt.status).to.equal("success");
+      expect(await relayChain.read.hops()).to.equal(1n);
+      expect(await messenger.read.successfulMessages([messageHashOf(message)])).to.equal(true);
     });
 
     it("a relay on a chain other than the destination reverts with MessageDestinationNotRelayChain", async () => {
@@ -346,39 +418,58 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const { messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
       const message = hopMessage([], false);
 
-      const revert = await revertedWith(relay(message, undefined, 500_000n), messenger.abi);
+      const revert = await revertedWith(relay(message, { gas: 500_000n }), messenger.abi);
 
       expect(revert.errorName).to.equal("InsufficientRelayGas");
       expect(revert.args[0]).to.equal(DEFAULT_GAS_LIMIT);
       expect(await traces(message)).to.deep.equal(noTrace);
     });
 
-    it("a relay started from inside a relay reverts with ReentrantCall", async () => {
-      const { viem, messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
-      // BridgedToken calls its recipient with arbitrary data after minting: make that a second relay.
-      const token = await viem.deployContract("BridgedToken", ["Bridged", "BRG", 0n]);
-      const tokenAddress = getAddress(token.address);
+    /**
+     * A Forwarder, and a message calling `forward(messenger, relayMessage(inner))` on `target` (the Forwarder by
+     * default): a relay started from inside a relay.
+     */
+    async function nestedRelay(fixture: Awaited<ReturnType<typeof messengerFixture>>, target?: Address) {
+      const { viem, messenger, hopMessage } = fixture;
+      const forwarder = await viem.deployContract("Forwarder");
       const inner = hopMessage([], false);
       const [v, r, s] = await signRelay(SEQUENCER_KEY, inner);
       const reenter = encodeFunctionData({ abi: messenger.abi, functionName: "relayMessage", args: [inner, v, r, s] });
-      const outer = hopMessage([], false, {
-        sender: tokenAddress,
-        target: tokenAddress,
-        message: encodeFunctionData({
-          abi: token.abi,
-          functionName: "relayMint",
-          args: [tokenAddress, MESSENGER_ADDRESS, 0n, reenter],
-        }),
-      });
+      const forward = encodeFunctionData({ abi: forwarder.abi, functionName: "forward", args: [MESSENGER_ADDRESS, reenter] });
+      const outer = hopMessage([], false, { target: target ?? getAddress(forwarder.address), message: forward });
+      return { forwarder, inner, outer };
+    }
+
+    it("a relay started from inside a relay reverts with NotSequencer: the call comes from a contract", async () => {
+      const fixture = await messengerFixture();
+      const { messenger, relay, traces, noTrace } = fixture;
+      const { forwarder, inner, outer } = await nestedRelay(fixture);
+      const forwarderAddress = getAddress(forwarder.address);
 
       const revert = await revertedWith(relay(outer), messenger.abi);
 
-      const callFailed = encodeErrorResult({
-        abi: token.abi,
-        errorName: "CallFailed",
-        args: [MESSENGER_ADDRESS, encodeErrorResult({ abi: messenger.abi, errorName: "ReentrantCall" })],
-      });
-      expect(revert).to.deep.equal({ errorName: "TargetCallFailed", args: [tokenAddress, callFailed] });
+      const notSequencer = encodeErrorResult({ abi: messenger.abi, errorName: "NotSequencer", args: [forwarderAddress] });
+      const forwardFailed = encodeErrorResult({ abi: forwarder.abi, errorName: "ForwardFailed", args: [notSequencer] });
+      expect(revert).to.deep.equal({ errorName: "TargetCallFailed", args: [forwarderAddress, forwardFailed] });
+      expect(await traces(inner)).to.deep.equal(noTrace);
+      expect(await messenger.read.successfulMessages([messageHashOf(outer)])).to.equal(false);
+    });
+
+    it("a relay started from inside a relay by a sequencer account with code reverts with ReentrantCall", async () => {
+      const fixture = await messengerFixture();
+      const { connection, messenger, relay, traces, noTrace } = fixture;
+      // The sequencer's account runs Forwarder's code, as an EIP-7702 delegation would make it: the nested call
+      // comes from the sequencer, so only the reentrancy guard stands in its way.
+      const { forwarder, inner, outer } = await nestedRelay(fixture, SEQUENCER);
+      const code = await connection.viem.getPublicClient().then((client) => client.getCode({ address: forwarder.address }));
+      if (code === undefined) throw new Error("expected Forwarder's code");
+      await connection.provider.request({ method: "hardhat_setCode", params: [SEQUENCER, code] });
+
+      const revert = await revertedWith(relay(outer), messenger.abi);
+
+      const reentrant = encodeErrorResult({ abi: messenger.abi, errorName: "ReentrantCall" });
+      const forwardFailed = encodeErrorResult({ abi: forwarder.abi, errorName: "ForwardFailed", args: [reentrant] });
+      expect(revert).to.deep.equal({ errorName: "TargetCallFailed", args: [SEQUENCER, forwardFailed] });
       expect(await traces(inner)).to.deep.equal(noTrace);
       expect(await messenger.read.successfulMessages([messageHashOf(outer)])).to.equal(false);
     });

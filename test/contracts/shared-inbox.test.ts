@@ -50,6 +50,8 @@ interface InboxState {
 }
 
 const CHAIN_IDS = [901n, 902n] as const;
+const MAX_BLOCKS_PER_BATCH = 65_536n;
+const MAX_UINT64 = 2n ** 64n - 1n;
 const GENESIS_TIMESTAMP = 1_700_000_000n;
 const GENESIS_BLOCK_HASHES = CHAIN_IDS.map((id) => keccak256(toHex(`genesis block ${id}`)));
 const GENESIS_STATE_ROOTS = CHAIN_IDS.map((id) => keccak256(toHex(`genesis state ${id}`)));
@@ -348,6 +350,19 @@ describe("SharedInbox", () => {
       expect(state.lastBatchHash).to.not.equal(batchHash(valid));
     });
 
+    it("a batch of exactly MAX_BLOCKS_PER_BATCH blocks for a rollup is accepted", async () => {
+      const { inbox, nextBatch, submit, readState } = await inboxFixture();
+      expect(await inbox.read.MAX_BLOCKS_PER_BATCH()).to.equal(MAX_BLOCKS_PER_BATCH);
+      const batch = await nextBatch([
+        { blocks: Number(MAX_BLOCKS_PER_BATCH), txCount: 1 },
+        { blocks: 0, txCount: 0 },
+      ]);
+
+      await submit(batch);
+
+      expect((await readState()).heads[0]?.blockNumber).to.equal(MAX_BLOCKS_PER_BATCH);
+    });
+
     it("a batch with no transaction and no block for any rollup still extends the chain", async () => {
       const { nextBatch, submit, readState } = await inboxFixture();
       await submit(await nextBatch());
@@ -465,6 +480,22 @@ describe("SharedInbox", () => {
         name: "ending a rollup's range two blocks before it starts",
         error: "InvalidBlockRange",
         forge: (valid) => ({ batch: withRollup(valid, 0, { toBlock: 0n }), args: [901n, 2n, 0n] }),
+      },
+      {
+        name: "committing one block more than MAX_BLOCKS_PER_BATCH for a rollup",
+        error: "BlockRangeTooLarge",
+        forge: (valid) => ({
+          batch: withRollup(valid, 0, { toBlock: 1n + MAX_BLOCKS_PER_BATCH + 1n }),
+          args: [901n, MAX_BLOCKS_PER_BATCH, MAX_BLOCKS_PER_BATCH + 1n],
+        }),
+      },
+      {
+        name: "moving a rollup's head to the last block number, where it could never advance",
+        error: "BlockRangeTooLarge",
+        forge: (valid) => ({
+          batch: withRollup(valid, 1, { toBlock: MAX_UINT64 }),
+          args: [902n, MAX_BLOCKS_PER_BATCH, MAX_UINT64 - 1n],
+        }),
       },
       {
         name: "giving a rollup no block but a new block hash",

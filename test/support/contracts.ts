@@ -119,12 +119,19 @@ export function messageHashOf(message: Omit<RelayedMessage, "gasLimit">): Hex {
   );
 }
 
+const RELAY_HASH_PARAMETERS = parseAbiParameters("bytes32 messageHash, uint256 gasLimit");
+
+/** What the sequencer signs for a relay, `keccak256(abi.encode(messageHash, gasLimit))`, written out independently. */
+export function relayHashOf(message: RelayedMessage): Hex {
+  return keccak256(encodeAbiParameters(RELAY_HASH_PARAMETERS, [messageHashOf(message), message.gasLimit]));
+}
+
 /** `relayMessage`'s signature arguments: v, r, s. */
 export type RelaySignature = readonly [number, Hex, Hex];
 
-/** Signs a message's hash as the sequencer does (EIP-191 personal message of the 32-byte hash). */
+/** Signs a relay as the sequencer does (EIP-191 personal message of the 32-byte relay hash). */
 export async function signRelay(privateKey: Hex, message: RelayedMessage): Promise<RelaySignature> {
-  const signature = await privateKeyToAccount(privateKey).signMessage({ message: { raw: messageHashOf(message) } });
+  const signature = await privateKeyToAccount(privateKey).signMessage({ message: { raw: relayHashOf(message) } });
   const { r, s, v } = parseSignature(signature);
   if (v === undefined) throw new Error("expected a legacy signature with v");
   return [Number(v), r, s];
@@ -136,6 +143,15 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 /** The other valid signature of the same hash by the same key (s → n - s, v flipped): what EIP-2 forbids. */
 export function malleable([v, r, s]: RelaySignature): RelaySignature {
   return [v === 27 ? 28 : 27, r, numberToHex(SECP256K1_N - hexToBigInt(s), { size: 32 })];
+}
+
+/**
+ * Lets the chain accept transactions from `address` without its key, and funds it: the messenger takes relays only
+ * from the sequencer's account, so a test relays from it as the sequencer does.
+ */
+export async function impersonate(connection: NetworkConnection, address: Address): Promise<void> {
+  await connection.provider.request({ method: "hardhat_impersonateAccount", params: [address] });
+  await connection.provider.request({ method: "hardhat_setBalance", params: [address, numberToHex(10n ** 21n)] });
 }
 
 /** An in-process chain with the given chain id; `closeChains` closes every chain opened so far. */

@@ -15,7 +15,7 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
     /// @param sender       Contract that sent the message.
     /// @param target       Contract the message calls.
     /// @param message      Calldata of that call.
-    /// @param gasLimit     Gas the call gets; not part of the message hash.
+    /// @param gasLimit     Gas the call gets; not part of the message hash, but signed with it (the relay hash).
     struct Message {
         uint256 destination;
         uint256 source;
@@ -36,6 +36,9 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
 
     /// @notice Thrown when a message is sent to a chain id that is not one of the devnet's rollups.
     error UnknownDestination(uint256 destination);
+
+    /// @notice Thrown when anyone but the sequencer's account relays a message.
+    error NotSequencer(address caller);
 
     /// @notice Thrown when a relay's signature is not the sequencer's, or is malleable.
     error InvalidSequencerSignature(address recovered);
@@ -60,8 +63,10 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
         returns (bytes32 messageHash_);
 
     /// @notice Relays a message sent to this rollup, as signed by the sequencer; reverts if the call reverts.
+    ///         Only the sequencer's account may call it.
     /// @param _message  The message.
-    /// @param _v        Recovery id of the sequencer's signature of the message hash (EIP-191).
+    /// @param _v        Recovery id of the sequencer's EIP-191 signature of the relay hash,
+    ///                  keccak256(abi.encode(messageHash, gasLimit)).
     /// @param _r        r of the signature.
     /// @param _s        s of the signature, in the lower half of the curve order.
     /// @return returnData_ What the target returned.
@@ -88,7 +93,7 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
     /// @return The rolling hash, zero before the first message.
     function relayedMessagesHash(uint256 _source) external view returns (bytes32);
 
-    /// @notice Returns the only account whose signature relays a message.
+    /// @notice Returns the only account that relays messages, and whose signature they carry.
     /// @return The sequencer.
     function SEQUENCER() external view returns (address);
 
