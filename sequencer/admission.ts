@@ -1,4 +1,4 @@
-import { type Address, getAbiItem, type Hex, parseTransaction, type TransactionSerialized, toFunctionSelector } from "viem";
+import { type Address, getAbiItem, type Hex, toFunctionSelector } from "viem";
 import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { artifact } from "../contracts/artifacts.ts";
 import {
@@ -12,7 +12,7 @@ import {
   RollupNotFoundError,
   WrongChainIdError,
 } from "./errors.ts";
-import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
+import { callsSelector, type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
 import type { Mempool } from "./mempool.ts";
 import type { RollupEngine } from "./ports.ts";
 import type { TransactionRecords } from "./records.ts";
@@ -77,7 +77,7 @@ export class Admission {
     if (decoded.from.toLowerCase() === sequencer.toLowerCase()) {
       throw new ReservedTransactionError({ refused: "sequencer-key", reason: `${decoded.from} is the shared sequencer's own key` });
     }
-    if (decoded.to?.toLowerCase() === MESSENGER_ADDRESS.toLowerCase() && callsRelay(decoded)) {
+    if (callsRelay(decoded)) {
       throw new ReservedTransactionError({ refused: "relay-call", reason: "only the shared sequencer calls the messenger's relayMessage" });
     }
     if (decoded.gas > blockGasLimit) throw new GasLimitTooHighError({ gas: decoded.gas, blockGasLimit });
@@ -108,10 +108,8 @@ export class Admission {
 
 /** Whether the transaction calls the messenger's `relayMessage`. */
 function callsRelay(decoded: DecodedTransaction): boolean {
-  const { data } = parseTransaction(decoded.raw as TransactionSerialized);
-  if (data === undefined || data.length < 10) return false;
   relaySelector ??= toFunctionSelector(getAbiItem({ abi: artifact("L2ToL2CrossDomainMessenger").abi, name: "relayMessage" }));
-  return data.slice(0, 10).toLowerCase() === relaySelector;
+  return callsSelector(decoded, MESSENGER_ADDRESS, relaySelector);
 }
 
 let relaySelector: Hex | undefined;

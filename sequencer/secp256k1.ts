@@ -9,6 +9,9 @@ import { type Address, getAddress, type Hex, hexToBytes, keccak256, toHex } from
  * here, which capped throughput; libsecp256k1 takes tens of µs.
  */
 
+/** The order n of secp256k1's group: valid signature scalars are in [1, n − 1]. */
+export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
 /** An ECDSA signature with its recovery bit. */
 export interface RecoverableSignature {
   r: Hex;
