@@ -52,6 +52,14 @@ export class BatchDecodeError extends XrollupError {
 
 const PAYLOAD_VERSION = 1;
 
+/**
+ * Most bytes a payload may inflate to. Anyone can post calldata that
+ * DEFLATE expands about a thousandfold; past this, decoding stops instead of
+ * exhausting memory. Far above what one L1 transaction's calldata carries
+ * uncompressed.
+ */
+export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
 /** A combined decryption secret: a compressed secp256k1 point. */
 const SHARED_SECRET_BYTES = 33;
 
@@ -111,16 +119,23 @@ export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
 }
 
 /**
- * Decodes what {@link encodeBatchPayload} wrote.
+ * Decodes what {@link encodeBatchPayload} wrote. The data comes from L1,
+ * so anything may be there: whatever it is, this either returns a payload
+ * or throws {@link BatchDecodeError}, in time and memory bounded by
+ * {@link MAX_PAYLOAD_BYTES}. Every number comes back exactly as written.
  *
  * @throws {BatchDecodeError} for data that is not a payload of a known version.
  */
 export function decodeBatchPayload(data: Hex): BatchPayload {
   let bytes: Uint8Array;
   try {
-    bytes = inflateRawSync(hexToBytes(data));
+    bytes = inflateRawSync(hexToBytes(data), { maxOutputLength: MAX_PAYLOAD_BYTES });
   } catch (cause) {
-    throw new BatchDecodeError({ reason: "the data is not DEFLATE-compressed", cause });
+    const tooLarge = cause instanceof Error && (cause as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+    throw new BatchDecodeError({
+      reason: tooLarge ? `the data inflates past ${MAX_PAYLOAD_BYTES} bytes` : "the data is not DEFLATE-compressed",
+      cause,
+    });
   }
   const reader = new ByteReader(bytes);
   const version = reader.u8();
@@ -211,7 +226,13 @@ class ByteReader {
     return this.#view.getUint32(this.#advance(4));
   }
   u64(): number {
-    return Number(this.#view.getBigUint64(this.#advance(8)));
+    const start = this.#advance(8);
+    const value = this.#view.getBigUint64(start);
+    // A number holds every u64 the encoder writes; one it cannot hold exactly would compare equal to another.
+    if (BigInt(Number(value)) !== value) {
+      throw new BatchDecodeError({ reason: `the u64 at byte ${start} (${value}) has no exact JavaScript number` });
+    }
+    return Number(value);
   }
   bytes(length: number): Uint8Array {
     const start = this.#advance(length);

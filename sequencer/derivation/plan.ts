@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
 import type { BatchHeader, RollupCommitment } from "../batch/builder.ts";
-import { decodeBatchPayload, type PayloadBlock, type PayloadEncryptedSlot } from "../batch/codec.ts";
+import { BatchDecodeError, type BatchPayload, decodeBatchPayload, type PayloadBlock, type PayloadEncryptedSlot } from "../batch/codec.ts";
 import { decryptWithSecret, orderCommitment } from "../encryption/threshold.ts";
 import { decodeRawTransaction } from "../intake.ts";
 
@@ -11,6 +11,26 @@ export interface PostedBatchData {
   commitments: readonly RollupCommitment[];
   data: Hex;
   l1TxHash: Hex;
+}
+
+/**
+ * A batch the inbox accepted whose arguments derivation cannot read from L1:
+ * its transaction is not a direct `submitBatch` call on the inbox (it went
+ * through a contract, say), so the calldata does not say what the inbox got.
+ */
+export interface UnreadableBatchData {
+  number: bigint;
+  l1TxHash: Hex;
+  /** Why the arguments cannot be read. */
+  unreadable: string;
+}
+
+/** A batch the inbox accepted, as derivation finds it on L1. */
+export type L1BatchData = PostedBatchData | UnreadableBatchData;
+
+/** The number of a batch read from L1, readable or not. */
+export function batchNumberOf(batch: L1BatchData): bigint {
+  return "unreadable" in batch ? batch.number : batch.header.number;
 }
 
 /** One block to rebuild, with the global sequence numbers of its transactions. */
@@ -28,63 +48,133 @@ export interface BatchReplay {
   encrypted: PayloadEncryptedSlot[];
 }
 
+/**
+ * Why a batch on L1 cannot be replayed at all, found before anything runs.
+ * `payload`: the arguments are unreadable, the data does not decode, or it
+ * disagrees with the commitments (rollups, counts, global order);
+ * `blockRange`: a rollup's blocks are not the ones its commitment names.
+ */
+export interface BatchProblem {
+  field: "payload" | "blockRange";
+  /** The rollup concerned; 0 when it is the batch as a whole. */
+  chainId: number;
+  /** The first block concerned; 0 when it is the batch as a whole. */
+  blockNumber: number;
+  expected: string;
+  actual: string;
+}
+
+/** The result of {@link planBatch}: what to replay, or why there is nothing to replay. */
+export type BatchPlan = { ok: true; replay: BatchReplay } | { ok: false; problem: BatchProblem };
+
 /** Thrown when a batch on L1 is inconsistent in itself (its payload disagrees with its commitments). */
 export class InconsistentBatchError extends XrollupError {
   override name = "InconsistentBatchError";
-  constructor({ number, reason }: { number: bigint; reason: string }) {
-    super(`Batch ${number} is inconsistent: ${reason}.`, { code: JSON_RPC_ERROR_CODES.invalidInput });
+  constructor({ number, reason, cause }: { number: bigint; reason: string; cause?: unknown }) {
+    super(`Batch ${number} is inconsistent: ${reason}.`, { cause, code: JSON_RPC_ERROR_CODES.invalidInput });
   }
 }
 
 /**
- * Turns the batches read from L1 into the blocks to rebuild, checking that
- * each payload matches its commitments: the same rollups, block ranges and
- * transaction counts, and a global order that covers the batch's global
- * sequence range exactly. Pure.
- *
- * @throws {InconsistentBatchError} naming the batch and what disagrees.
+ * Latest block timestamp derivation replays (Unix seconds, year 36812).
+ * Anything later is hostile, and EDR aborts the whole process on some such
+ * timestamps instead of refusing them, so none may reach the engine.
  */
-export function planReplay(batches: readonly PostedBatchData[]): BatchReplay[] {
-  return batches.map(({ header, commitments, data, l1TxHash }) => {
-    const fail = (reason: string) => new InconsistentBatchError({ number: header.number, reason });
-    const payload = decodeBatchPayload(data);
-    if (payload.rollups.length !== commitments.length) {
-      throw fail(`payload has ${payload.rollups.length} rollups, commitments ${commitments.length}`);
+export const MAX_BLOCK_TIMESTAMP = 2 ** 40;
+
+/**
+ * Whether a rollup block may be mined at `timestamp` after a block at
+ * `previous`: not before it (rollup blocks may share a second), and not
+ * past {@link MAX_BLOCK_TIMESTAMP}. Pure. Returns what is wrong, or `undefined`.
+ */
+export function timestampProblem(previous: number, timestamp: number): string | undefined {
+  if (!Number.isSafeInteger(timestamp) || timestamp > MAX_BLOCK_TIMESTAMP) return `past the latest timestamp ${MAX_BLOCK_TIMESTAMP}`;
+  if (timestamp < previous) return `before the previous block's ${previous}`;
+  return undefined;
+}
+
+/**
+ * Turns one batch read from L1 into the blocks to rebuild, checking that its
+ * payload decodes and matches its commitments: the same rollups, block
+ * ranges and transaction counts, and a global order that covers the batch's
+ * global sequence range exactly. Pure; whatever the batch holds, a problem
+ * comes back as a value, never thrown.
+ */
+export function planBatch(batch: L1BatchData): BatchPlan {
+  if ("unreadable" in batch) {
+    return problem({ field: "payload", expected: "a direct submitBatch call on the inbox", actual: batch.unreadable });
+  }
+  const { header, commitments, data, l1TxHash } = batch;
+  let payload: BatchPayload;
+  try {
+    payload = decodeBatchPayload(data);
+  } catch (error) {
+    if (!(error instanceof BatchDecodeError)) throw error;
+    return problem({ field: "payload", expected: "a batch payload", actual: error.shortMessage });
+  }
+  const inconsistent = (actual: string, chainId = 0, blockNumber = 0) =>
+    problem({ field: "payload", chainId, blockNumber, expected: "a payload that matches the commitments", actual });
+  if (payload.rollups.length !== commitments.length) {
+    return inconsistent(`payload has ${payload.rollups.length} rollups, commitments ${commitments.length}`);
+  }
+  const rangeLength = header.globalSeqEnd - header.globalSeqStart;
+  if (BigInt(payload.globalOrder.length) !== rangeLength) {
+    return inconsistent(`global order has ${payload.globalOrder.length} transactions, the range ${rangeLength}`);
+  }
+  // Global sequence numbers of each rollup's transactions, in block order.
+  const seqsByRollup = payload.rollups.map((): number[] => []);
+  for (const [offset, rollupIndex] of payload.globalOrder.entries()) {
+    const seqs = seqsByRollup[rollupIndex];
+    if (seqs === undefined) return inconsistent(`global order names rollup index ${rollupIndex}`);
+    seqs.push(Number(header.globalSeqStart) + offset);
+  }
+  const rollups: BatchReplay["rollups"] = [];
+  for (const [index, rollup] of payload.rollups.entries()) {
+    const commitment = commitments[index]!;
+    if (BigInt(rollup.chainId) !== commitment.chainId) {
+      return inconsistent(`rollup ${index} is chain ${rollup.chainId} in the payload, ${commitment.chainId} in the commitments`);
     }
-    const rangeLength = Number(header.globalSeqEnd - header.globalSeqStart);
-    if (payload.globalOrder.length !== rangeLength) {
-      throw fail(`global order has ${payload.globalOrder.length} transactions, the range ${rangeLength}`);
-    }
-    // Global sequence numbers of each rollup's transactions, in block order.
-    const seqsByRollup = payload.rollups.map((): number[] => []);
-    payload.globalOrder.forEach((rollupIndex, offset) => {
-      const seqs = seqsByRollup[rollupIndex];
-      if (seqs === undefined) throw fail(`global order names rollup index ${rollupIndex}`);
-      seqs.push(Number(header.globalSeqStart) + offset);
-    });
-    const rollups = payload.rollups.map((rollup, index) => {
-      const commitment = commitments[index]!;
-      if (BigInt(rollup.chainId) !== commitment.chainId) {
-        throw fail(`rollup ${index} is chain ${rollup.chainId} in the payload, ${commitment.chainId} in the commitments`);
-      }
-      const toBlock = rollup.fromBlock + rollup.blocks.length - 1;
-      if (BigInt(rollup.fromBlock) !== commitment.fromBlock || BigInt(toBlock) !== commitment.toBlock) {
-        throw fail(`rollup ${rollup.chainId} carries blocks ${rollup.fromBlock}-${toBlock}, commits ${commitment.fromBlock}-${commitment.toBlock}`);
-      }
-      const seqs = seqsByRollup[index]!;
-      const txCount = rollup.blocks.reduce((count, block) => count + block.transactions.length, 0);
-      if (txCount !== commitment.txCount || seqs.length !== txCount) {
-        throw fail(`rollup ${rollup.chainId} carries ${txCount} transactions, commits ${commitment.txCount}, orders ${seqs.length}`);
-      }
-      let taken = 0;
-      const blocks = rollup.blocks.map((block, offset): ReplayBlock => {
-        const globalSeqs = seqs.slice(taken, taken + block.transactions.length);
-        taken += block.transactions.length;
-        return { ...block, number: rollup.fromBlock + offset, globalSeqs };
+    // In bigint: the commitments' uint64 block numbers may be anything.
+    const toBlock = BigInt(rollup.fromBlock) + BigInt(rollup.blocks.length) - 1n;
+    if (BigInt(rollup.fromBlock) !== commitment.fromBlock || toBlock !== commitment.toBlock) {
+      return problem({
+        field: "blockRange",
+        chainId: rollup.chainId,
+        blockNumber: rollup.fromBlock,
+        expected: `blocks ${commitment.fromBlock}-${commitment.toBlock}`,
+        actual: `blocks ${rollup.fromBlock}-${toBlock}`,
       });
-      return { commitment, blocks };
+    }
+    const seqs = seqsByRollup[index]!;
+    const txCount = rollup.blocks.reduce((count, block) => count + block.transactions.length, 0);
+    if (txCount !== commitment.txCount || seqs.length !== txCount) {
+      return inconsistent(`rollup ${rollup.chainId} carries ${txCount} transactions, commits ${commitment.txCount}, orders ${seqs.length}`, rollup.chainId);
+    }
+    let taken = 0;
+    const blocks = rollup.blocks.map((block, offset): ReplayBlock => {
+      const globalSeqs = seqs.slice(taken, taken + block.transactions.length);
+      taken += block.transactions.length;
+      return { ...block, number: rollup.fromBlock + offset, globalSeqs };
     });
-    return { number: Number(header.number), l1TxHash, rollups, encrypted: payload.encrypted };
+    rollups.push({ commitment, blocks });
+  }
+  return { ok: true, replay: { number: Number(header.number), l1TxHash, rollups, encrypted: payload.encrypted } };
+}
+
+function problem({ chainId = 0, blockNumber = 0, ...rest }: Omit<BatchProblem, "chainId" | "blockNumber"> & Partial<BatchProblem>): BatchPlan {
+  return { ok: false, problem: { chainId, blockNumber, ...rest } };
+}
+
+/**
+ * {@link planBatch} for every batch, for callers that want all or nothing.
+ *
+ * @throws {InconsistentBatchError} naming the first batch that cannot be replayed and why.
+ */
+export function planReplay(batches: readonly L1BatchData[]): BatchReplay[] {
+  return batches.map((batch) => {
+    const plan = planBatch(batch);
+    if (plan.ok) return plan.replay;
+    throw new InconsistentBatchError({ number: batchNumberOf(batch), reason: `${plan.problem.field}: ${plan.problem.actual}` });
   });
 }
 
@@ -133,6 +223,11 @@ export function checkEncryptedOrder(batch: BatchReplay): string | undefined {
 }
 
 function senderOf(raw: string): string {
-  const { chainId, from } = decodeRawTransaction(raw);
-  return `${chainId}:${from}`;
+  try {
+    const { chainId, from } = decodeRawTransaction(raw);
+    return `${chainId}:${from}`;
+  } catch {
+    // A ciphertext may decrypt to bytes that are no transaction; replaying them fails later, with the reason.
+    return `unsigned:${raw}`;
+  }
 }

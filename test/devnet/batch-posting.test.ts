@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Devnet } from "../../devnet/devnet.ts";
 import { defaultSequencerAccount } from "../../rollups/accounts.ts";
+import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import { BatchRejectedError } from "../../sequencer/inbox.ts";
 import { labelAddress, signTransfer, startTestDevnet } from "../support/fixtures.ts";
@@ -42,7 +43,7 @@ describe("batch posting", () => {
     expect(devnet.sequencer.batches.map((batch) => batch.number)).to.deep.equal([1]);
     expect(devnet.sequencer.transactionStatus(first)?.batch?.number).to.equal(1);
     expect(devnet.sequencer.transactionStatus(second)?.batch?.number).to.equal(1);
-    const verified = await verifyFromL1({ l1: devnet.l1.provider, inbox: devnet.l1.contracts.SharedInbox! });
+    const verified = await verifyFromL1({ l1: devnet.l1.provider, inbox: devnet.l1.contracts.SharedInbox!, startEngine: startGenesisEngine });
     expect(verified).to.include({ ok: true, batches: 1, transactions: 2 });
   });
 });

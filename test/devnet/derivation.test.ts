@@ -5,7 +5,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Devnet, DevnetChain } from "../../devnet/devnet.ts";
 import { defaultSequencerAccount } from "../../rollups/accounts.ts";
 import { buildBatch } from "../../sequencer/batch/builder.ts";
+import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { type VerifyResult, verifyFromL1 } from "../../sequencer/derivation/verify.ts";
+import { InboxConflictError } from "../../sequencer/batch/queue.ts";
 import { BatchPoster, BatchRejectedError, inboxAddressOf } from "../../sequencer/inbox.ts";
 import type { SlotResult } from "../../sequencer/types.ts";
 import {
@@ -104,7 +106,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
   });
 
   it("verifyFromL1 rebuilds every block of every batch and finds every state root", async function () {
-    const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet) });
+    const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet), startEngine: startGenesisEngine });
     const blocks = await Promise.all(devnet.rollups.map((rollup) => rollup.publicClient.getBlockNumber({ cacheTime: 0 })));
     expect(result).to.deep.equal({
       ok: true,
@@ -119,7 +121,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
     const run = await runCli(["verify", "--l1", devnet.l1.rpcUrl!, "--json"]);
     expect(run.code, run.stderr).to.equal(0);
     const result = JSON.parse(run.stdout) as VerifyResult;
-    expect(result).to.deep.equal(await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet) }));
+    expect(result).to.deep.equal(await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet), startEngine: startGenesisEngine }));
   });
 
   describe("after the sequencer's key posts a batch with a forged state root", function () {
@@ -181,7 +183,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
       const batch = buildBatch([slot], await readInboxState(devnet));
       forgedBatch = Number(batch.header.number);
       const sequencerKey = privateKeyToAccount(defaultSequencerAccount().privateKey);
-      await new BatchPoster(devnet.l1.provider, sequencerKey, inboxAddress(devnet)).post(batch);
+      await new BatchPoster(devnet.l1.provider, sequencerKey, inboxAddress(devnet)).postBatch(batch);
     });
 
     it("the inbox accepts it: it checks the batch chain, not the execution", async function () {
@@ -194,7 +196,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
     });
 
     it("verifyFromL1 fails, naming the batch, the rollup, the block and the state root", async function () {
-      const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet) });
+      const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet), startEngine: startGenesisEngine });
       expect(result.ok).to.equal(false);
       expect(result.batches).to.equal(3);
       expect(result.mismatch).to.deep.equal({
@@ -215,11 +217,16 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
       expect(lines.slice(1).map((line) => line.trim().split(/\s+/).at(-1))).to.deep.equal([forgedRoot, realRoot]);
     });
 
-    it("the honest sequencer's own next batch is then refused by the inbox, and reported", async function () {
+    it("the honest sequencer's own next batch is then refused by the inbox; the sequencer notices and stops posting", async function () {
       await devnet.sequencer.flush();
       expect(devnet.sequencer.batches).to.have.length(3);
-      expect(backgroundErrors).to.have.length(1);
-      expect(backgroundErrors[0]).to.be.instanceOf(BatchRejectedError);
+      expect(backgroundErrors.map((error) => (error as Error).constructor)).to.deep.equal([BatchRejectedError, InboxConflictError]);
+      const status = devnet.sequencer.status();
+      expect(status.healthy).to.equal(false);
+      expect(status.inboxConflict?.expected.batchCount).to.equal(3);
+      expect(status.inboxConflict?.actual.batchCount).to.equal(4);
+      await devnet.sequencer.flush();
+      expect(backgroundErrors).to.have.length(2);
     });
   });
 });

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { type Hex, keccak256 } from "viem";
 import type { Devnet } from "../../devnet/devnet.ts";
 import { checkEncryptedOrder, planReplay } from "../../sequencer/derivation/plan.ts";
+import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import { encryptTransaction, orderCommitment } from "../../sequencer/encryption/threshold.ts";
 import { readInbox } from "../../sequencer/derivation/verify.ts";
@@ -70,7 +71,7 @@ describe("the encrypted mempool", () => {
     before(() => devnet.sequencer.flush());
 
     it("lets anyone check that execution followed the committed order", async () => {
-      const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet) });
+      const result = await verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet), startEngine: startGenesisEngine });
       expect(result.ok, JSON.stringify(result.mismatch)).to.equal(true);
     });
 

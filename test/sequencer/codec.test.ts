@@ -1,7 +1,14 @@
 import { deflateRawSync } from "node:zlib";
 import { expect } from "chai";
 import { type Hex, toHex } from "viem";
-import { BatchDecodeError, type BatchPayload, decodeBatchPayload, encodeBatchPayload } from "../../sequencer/batch/codec.ts";
+import {
+  BatchDecodeError,
+  type BatchPayload,
+  decodeBatchPayload,
+  encodeBatchPayload,
+  MAX_PAYLOAD_BYTES,
+  serializeBatchPayload,
+} from "../../sequencer/batch/codec.ts";
 
 const tx = (byte: number, length: number): Hex => toHex(new Uint8Array(length).fill(byte));
 
@@ -43,6 +50,11 @@ const cases: { name: string; payload: BatchPayload }[] = [
     name: "large chain ids and block numbers",
     payload: { rollups: [{ chainId: 2 ** 40, fromBlock: 2 ** 33, blocks: [{ slot: 2 ** 35, timestamp: 2 ** 34, transactions: [tx(9, 1)] }] }], globalOrder: [0], encrypted: [] },
   },
+  {
+    // Exact as a number, so it reaches derivation's timestamp check, which refuses it.
+    name: "a timestamp of 2^63",
+    payload: { rollups: [{ chainId: 901, fromBlock: 1, blocks: [{ slot: 1, timestamp: 2 ** 63, transactions: [] }] }], globalOrder: [], encrypted: [] },
+  },
 ];
 
 describe("batch payload codec", () => {
@@ -72,12 +84,32 @@ describe("batch payload codec", () => {
     { name: "an unknown version", data: encodeRaw([9]) },
     { name: "a truncated payload", data: encodeRaw([1, 0, 1, 0, 0]) },
     { name: "trailing bytes", data: encodeRaw([1, 0, 0, 0, 0, 0, 0, 42]) },
+    { name: "no data at all", data: "0x" },
+    // version 1 · 1 rollup · chain id 2^64 - 1, which no number holds exactly (it would read as 2^64).
+    { name: "a chain id no number holds exactly", data: encodeRaw([1, 0, 1, ...Array<number>(8).fill(0xff), ...Array<number>(8).fill(0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
+    // A count of 2^32 - 1 blocks with none there: decoding stops at the first missing byte.
+    { name: "a block count far beyond the bytes", data: encodeRaw([1, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x85, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff]) },
   ];
   for (const { name, data } of corrupt) {
     it(`rejects ${name} with BatchDecodeError`, () => {
       expect(() => decodeBatchPayload(data)).to.throw(BatchDecodeError);
     });
   }
+});
+
+describe("batch payload codec, on data crafted to exhaust memory", () => {
+  it(`stops inflating past ${MAX_PAYLOAD_BYTES} bytes, with BatchDecodeError`, () => {
+    const bomb = toHex(deflateRawSync(new Uint8Array(MAX_PAYLOAD_BYTES + 1)));
+    // About a thousandfold: what a single L1 transaction can carry inflates far past the bound.
+    expect((bomb.length - 2) / 2).to.be.lessThan(MAX_PAYLOAD_BYTES / 500);
+    expect(() => decodeBatchPayload(bomb)).to.throw(BatchDecodeError);
+  });
+
+  it("decodes a payload just under the bound", () => {
+    const payload: BatchPayload = { rollups: [{ chainId: 901, fromBlock: 1, blocks: [{ slot: 1, timestamp: 1, transactions: [tx(0, 1_000_000)] }] }], globalOrder: [0], encrypted: [] };
+    expect(serializeBatchPayload(payload).length).to.be.lessThan(MAX_PAYLOAD_BYTES);
+    expect(decodeBatchPayload(encodeBatchPayload(payload))).to.deep.equal(payload);
+  });
 });
 
 function encodeRaw(bytes: number[]): Hex {

@@ -1,8 +1,20 @@
 import { expect } from "chai";
-import { type Hex, toHex } from "viem";
+import { type Hex, keccak256, toHex } from "viem";
 import { applyBatch, type Batch, buildBatch, type InboxState } from "../../sequencer/batch/builder.ts";
 import { encodeBatchPayload } from "../../sequencer/batch/codec.ts";
-import { InconsistentBatchError, planReplay, type PostedBatchData } from "../../sequencer/derivation/plan.ts";
+import {
+  type BatchProblem,
+  type BatchReplay,
+  checkEncryptedOrder,
+  InconsistentBatchError,
+  type L1BatchData,
+  MAX_BLOCK_TIMESTAMP,
+  planBatch,
+  planReplay,
+  type PostedBatchData,
+  timestampProblem,
+} from "../../sequencer/derivation/plan.ts";
+import { createCommittee, encryptTransaction, orderCommitment, thresholdDecrypt } from "../../sequencer/encryption/threshold.ts";
 import type { SequencedTransaction, SlotResult } from "../../sequencer/types.ts";
 
 const hash = (n: number): Hex => toHex(n, { size: 32 });
@@ -76,4 +88,82 @@ describe("derivation plan", () => {
       expect(() => planReplay([forge(posted(first))])).to.throw(InconsistentBatchError);
     });
   }
+
+  describe("a hostile batch comes back as a problem, never thrown", () => {
+    const U64_MAX = 2n ** 64n - 1n;
+    const hostile: { name: string; batch: () => L1BatchData; problem: Pick<BatchProblem, "field" | "chainId" | "blockNumber"> }[] = [
+      {
+        name: "a batch posted through a contract",
+        batch: () => ({ number: 1n, l1TxHash: hash(1), unreadable: "L1 transaction 0x01 is not a submitBatch call" }),
+        problem: { field: "payload", chainId: 0, blockNumber: 0 },
+      },
+      { name: "data that is not DEFLATE", batch: () => ({ ...posted(first), data: "0xffffffff" }), problem: { field: "payload", chainId: 0, blockNumber: 0 } },
+      { name: "no data at all", batch: () => ({ ...posted(first), data: "0x" }), problem: { field: "payload", chainId: 0, blockNumber: 0 } },
+      {
+        name: "a commitment to blocks up to 2^64 - 1",
+        batch: () => ({ ...posted(first), commitments: first.commitments.map((c) => ({ ...c, toBlock: U64_MAX })) }),
+        problem: { field: "blockRange", chainId: 901, blockNumber: 1 },
+      },
+      {
+        name: "a global range of 2^64 - 1 transactions",
+        batch: () => ({ ...posted(first), header: { ...first.header, globalSeqEnd: U64_MAX } }),
+        problem: { field: "payload", chainId: 0, blockNumber: 0 },
+      },
+      {
+        name: "a transaction count the payload does not carry",
+        batch: () => ({ ...posted(first), commitments: first.commitments.map((c) => ({ ...c, txCount: c.txCount + 1 })) }),
+        problem: { field: "payload", chainId: 901, blockNumber: 0 },
+      },
+    ];
+    for (const { name, batch, problem } of hostile) {
+      it(`${name}: ${problem.field}`, () => {
+        const plan = planBatch(batch());
+        expect(plan.ok).to.equal(false);
+        if (!plan.ok) expect(plan.problem).to.include(problem);
+      });
+    }
+
+    it("names the block range both ways", () => {
+      const plan = planBatch({ ...posted(first), commitments: first.commitments.map((c) => ({ ...c, toBlock: U64_MAX })) });
+      expect(plan).to.deep.equal({
+        ok: false,
+        problem: { field: "blockRange", chainId: 901, blockNumber: 1, expected: `blocks 1-${U64_MAX}`, actual: "blocks 1-1" },
+      });
+    });
+
+    it("planReplay still throws them, as InconsistentBatchError", () => {
+      expect(() => planReplay([{ ...posted(first), data: "0xffffffff" }])).to.throw(InconsistentBatchError);
+    });
+  });
+
+  describe("block timestamps", () => {
+    const cases: { name: string; previous: number; timestamp: number; ok: boolean }[] = [
+      { name: "the previous block's second", previous: 1_000, timestamp: 1_000, ok: true },
+      { name: "a later second", previous: 1_000, timestamp: 1_001, ok: true },
+      { name: "the latest timestamp allowed", previous: 1_000, timestamp: MAX_BLOCK_TIMESTAMP, ok: true },
+      { name: "a second before the previous block", previous: 1_000, timestamp: 999, ok: false },
+      { name: "one second past the latest allowed", previous: 1_000, timestamp: MAX_BLOCK_TIMESTAMP + 1, ok: false },
+      { name: "2^63, which aborts EDR", previous: 1_000, timestamp: 2 ** 63, ok: false },
+    ];
+    for (const { name, previous, timestamp, ok } of cases) {
+      it(`${ok ? "allows" : "refuses"} ${name}`, () => {
+        expect(timestampProblem(previous, timestamp) === undefined).to.equal(ok);
+      });
+    }
+  });
+
+  it("checks an encrypted order whose ciphertext decrypts to bytes that are no transaction, without throwing", () => {
+    const committee = createCommittee({ threshold: 2, size: 3, seed: keccak256(toHex("hostile committee")) });
+    const garbage: Hex = "0xdeadbeef";
+    const ciphertext = encryptTransaction(committee.publicKey, garbage, keccak256(toHex("randomness")));
+    const { sharedSecret } = thresholdDecrypt(committee, ciphertext);
+    const batch: BatchReplay = {
+      number: 1,
+      l1TxHash: hash(1),
+      rollups: [{ commitment: first.commitments[0]!, blocks: [{ slot: 1, timestamp: 1_001, transactions: [garbage], number: 1, globalSeqs: [0] }] }],
+      encrypted: [{ slot: 1, commitment: orderCommitment([ciphertext]), entries: [{ ciphertext, sharedSecret }] }],
+    };
+    // It ran where it was committed; replaying it is what fails, with the engine's reason.
+    expect(checkEncryptedOrder(batch)).to.equal(undefined);
+  });
 });
