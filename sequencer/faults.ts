@@ -295,4 +295,8 @@ export class FaultyL1 implements L1Port {
   inboxHead(): Promise<InboxHead> {
     return this.#inner.inboxHead();
   }
+
+  batchTransaction(number: number): Promise<Hex | undefined> {
+    return this.#inner.batchTransaction(number);
+  }
 }

@@ -126,4 +126,16 @@ export class BatchPoster implements L1Port {
     ]);
     return { batchCount: Number(batchCount), lastBatchHash, nextGlobalSeq: Number(nextGlobalSeq) };
   }
+
+  async batchTransaction(number: number): Promise<Hex | undefined> {
+    const { abi } = sharedInboxArtifact();
+    const [log] = await this.#reader.getContractEvents({
+      address: this.#inbox,
+      abi,
+      eventName: "BatchSubmitted",
+      args: { number: BigInt(number) },
+      fromBlock: 0n,
+    });
+    return log?.transactionHash ?? undefined;
+  }
 }

@@ -1,5 +1,8 @@
 import type { Address, Hex, RpcLog } from "viem";
-import type { Batch } from "./batch/builder.ts";
+import type { Batch, InboxState } from "./batch/builder.ts";
+import type { PostedBatch } from "./batch/queue.ts";
+import type { Outcome } from "./records.ts";
+import type { SequencedTransaction, SlotResult } from "./types.ts";
 
 /**
  * The seams of the sequencer: what it needs from a rollup's execution
@@ -97,6 +100,8 @@ export interface L1Port {
   postBatch(batch: Batch): Promise<Hex>;
   /** Where the inbox stands now: whoever posted last. */
   inboxHead(): Promise<InboxHead>;
+  /** The L1 transaction that posted batch `number`, if the inbox has it. */
+  batchTransaction(number: number): Promise<Hex | undefined>;
 }
 
 /** A timer handle of a {@link Clock}. */
@@ -132,3 +137,28 @@ export interface OwnedRollupEngine extends RollupEngine {
 
 /** Starts a fresh engine at a rollup's genesis, predeploys installed (derivation replays batches on it). */
 export type GenesisEngineFactory = (genesis: RollupGenesisSpec) => Promise<OwnedRollupEngine>;
+
+/**
+ * One entry of the sequencer's journal: what must survive a crash for a
+ * restart to lose nothing that was acknowledged.
+ */
+export type JournalEntry =
+  /** A transaction was accepted (before the client is answered). */
+  | { kind: "accepted"; transaction: SequencedTransaction }
+  /** A transaction ended (included or dropped). */
+  | { kind: "settled"; hash: Hex; outcome: Outcome }
+  /** A bundle was accepted: which transactions it holds. */
+  | { kind: "bundle"; bundleId: Hex; hashes: Hex[] }
+  /** A slot was produced: its blocks, so the rollups can be rebuilt by replaying them. */
+  | { kind: "slot"; slot: SlotResult }
+  /** L1 accepted a batch; `inbox` is the inbox state after it. */
+  | { kind: "batch"; posted: PostedBatch; inbox: InboxState };
+
+/**
+ * Where the sequencer writes what must survive a crash. Each call to
+ * {@link append} is atomic and durable once it returns: a restart sees all
+ * of its entries or none.
+ */
+export interface SequencerJournal {
+  append(entries: readonly JournalEntry[]): void;
+}

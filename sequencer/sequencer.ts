@@ -387,7 +387,7 @@ export class SharedSequencer {
   }
 
   #admit({ decoded, chainId, chainNonce, replaces }: CheckedTransaction, { receivedAt, bundleId }: { receivedAt: number; bundleId?: Hex }): SequencedTransaction {
-    const { value: _value, chainId: _signedFor, ...fields } = decoded;
+    const { value: _value, chainId: _signedFor, selector: _selector, ...fields } = decoded;
     const transaction: SequencedTransaction = {
       ...fields,
       chainId,

@@ -43,6 +43,8 @@ export interface BatchQueueParameters {
   /** Checks a batch against the inbox's conditions; returns what is wrong, if anything. */
   check: (batch: Batch, previous: InboxState) => { code: string; message: string } | undefined;
   onBatch?: (batch: Batch, l1TxHash: Hex) => void;
+  /** Called when L1 accepted a batch, with the inbox state after it (the journal records it). */
+  onPosted?: (posted: PostedBatch, inbox: InboxState) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -152,12 +154,8 @@ export class BatchQueue {
     }
     try {
       const l1TxHash = await this.#parameters.l1.postBatch(batch);
-      this.#unbatched = this.#unbatched.slice(slots.length);
-      this.#inbox = applyBatch(this.#inbox, batch);
+      this.#accepted(batch, l1TxHash);
       this.#failures = 0;
-      const posted: PostedBatch = { number: Number(batch.header.number), l1TxHash, hash: batch.hash, slots: batch.slots };
-      this.#posted.push(posted);
-      for (let slot = batch.slots.first; slot <= batch.slots.last; slot++) this.#batchOfSlot.set(slot, posted);
       this.#parameters.onBatch?.(batch, l1TxHash);
       if (this.#unbatched.length > 0) await this.#postNext();
     } catch (error) {
@@ -165,6 +163,44 @@ export class BatchQueue {
       this.#parameters.onError?.(error);
       await this.#checkInbox();
       this.#scheduleRetry();
+    }
+  }
+
+  /** L1 accepted `batch`: its slots are posted and the inbox state moves on. */
+  #accepted(batch: Batch, l1TxHash: Hex): void {
+    const posted: PostedBatch = { number: Number(batch.header.number), l1TxHash, hash: batch.hash, slots: batch.slots };
+    this.#unbatched = this.#unbatched.filter((slot) => slot.slot > batch.slots.last);
+    this.#inbox = applyBatch(this.#inbox, batch);
+    this.#record(posted);
+    this.#parameters.onPosted?.(posted, this.#inbox);
+  }
+
+  #record(posted: PostedBatch): void {
+    this.#posted.push(posted);
+    for (let slot = posted.slots.first; slot <= posted.slots.last; slot++) this.#batchOfSlot.set(slot, posted);
+  }
+
+  /** Restart: a batch the journal says L1 accepted, and the inbox state after it. */
+  restorePosted(posted: PostedBatch, inbox: InboxState): void {
+    this.#unbatched = this.#unbatched.filter((slot) => slot.slot > posted.slots.last);
+    this.#inbox = inbox;
+    this.#record(posted);
+  }
+
+  /**
+   * Restart: if L1 accepted the next batch but the crash came before the
+   * journal recorded it, finds which slots it carried (the batch is
+   * rebuilt from the same slots, so its hash matches) and records it.
+   */
+  async reconcile(): Promise<void> {
+    const head = await this.#parameters.l1.inboxHead();
+    if (head.batchCount !== this.#inbox.batchNumber + 1) return;
+    for (let count = 1; count <= this.#unbatched.length; count++) {
+      const batch = buildBatch(this.#unbatched.slice(0, count), this.#inbox);
+      if (batch.hash !== head.lastBatchHash) continue;
+      const l1TxHash = await this.#parameters.l1.batchTransaction(head.batchCount);
+      if (l1TxHash !== undefined) this.#accepted(batch, l1TxHash);
+      return;
     }
   }
 

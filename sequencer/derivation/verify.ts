@@ -294,7 +294,10 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
     client.readContract({ ...contract, functionName: "rollupChainIds" }),
     client.readContract({ ...contract, functionName: "sequencer" }),
   ]);
-  const registered = await client.getContractEvents({ ...contract, eventName: "RollupRegistered", fromBlock: 0n });
+  const head = await client.getBlockNumber();
+  const registered = await inChunks(head, (fromBlock, toBlock) =>
+    client.getContractEvents({ ...contract, eventName: "RollupRegistered", fromBlock, toBlock }),
+  );
   const rollups = chainIds.map((chainId) => {
     const event = registered.find((log) => log.args.chainId === chainId);
     if (event?.args.genesisBlockHash === undefined || event.args.genesisStateRoot === undefined) {
@@ -302,7 +305,9 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
     }
     return { chainId: Number(chainId), blockHash: event.args.genesisBlockHash, stateRoot: event.args.genesisStateRoot };
   });
-  const submitted = await client.getContractEvents({ ...contract, eventName: "BatchSubmitted", fromBlock: 0n });
+  const submitted = await inChunks(head, (fromBlock, toBlock) =>
+    client.getContractEvents({ ...contract, eventName: "BatchSubmitted", fromBlock, toBlock }),
+  );
   const batches = await Promise.all(
     submitted.map(async (log): Promise<L1BatchData> => {
       const number = log.args.number ?? 0n;
@@ -326,4 +331,20 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
     }),
   );
   return { genesisTimestamp: Number(genesisTimestamp), sequencer, rollups, batches };
+}
+
+/**
+ * Blocks per `eth_getLogs` query: L1 endpoints, the devnet's own included,
+ * refuse ranges much larger than this (as geth and hosted providers do).
+ */
+const LOG_QUERY_BLOCKS = 10_000n;
+
+/** Runs a log query over blocks 0..head in ranges an endpoint accepts, and joins the results in order. */
+async function inChunks<T>(head: bigint, query: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>): Promise<T[]> {
+  const results: T[] = [];
+  for (let fromBlock = 0n; fromBlock <= head; fromBlock += LOG_QUERY_BLOCKS) {
+    const toBlock = fromBlock + LOG_QUERY_BLOCKS - 1n < head ? fromBlock + LOG_QUERY_BLOCKS - 1n : head;
+    results.push(...(await query(fromBlock, toBlock)));
+  }
+  return results;
 }
