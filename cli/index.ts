@@ -1,11 +1,16 @@
+// Only light modules are imported up front: each command's module (which
+// loads Hardhat, viem clients and the compiled contracts) is imported when
+// that command runs, so `--help` and flag errors work before anything is
+// compiled, and fast.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { XrollupError } from "../errors/base.ts";
-import { runDemoCommand } from "./demo.ts";
-import { runDevnet } from "./devnet.ts";
-import { runScenarioCommand } from "./scenario.ts";
-import { runVerify } from "./verify.ts";
+import { ensureContractsBuilt } from "../contracts/artifacts.ts";
 import { DEVNET_DEFAULTS } from "../devnet/config.ts";
+import { XrollupError } from "../errors/base.ts";
 import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
+import type { DemoFlags } from "./demo.ts";
+import type { DevnetFlags } from "./devnet.ts";
+import type { ScenarioFlags } from "./scenario.ts";
+import type { VerifyFlags } from "./verify.ts";
 
 /** Parses a non-negative integer flag, with an error naming the flag. */
 function integer(flag: string) {
@@ -13,6 +18,11 @@ function integer(flag: string) {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} expects a whole number, got "${value}".`);
     return Number(value);
   };
+}
+
+/** Compiles the contracts if a fresh clone has not yet: every command but `--help` needs them. */
+async function contractsBuilt(): Promise<void> {
+  await ensureContractsBuilt({ onCompile: () => console.error("xrollup: compiling the contracts (first run only)…") });
 }
 
 const program = new Command()
@@ -37,7 +47,11 @@ program
   .option("--no-revert-protection", "include transactions that revert (as plain chains do) instead of dropping them with their reason")
   .option("--manifest <file>", "write a JSON manifest of the devnet once it is ready")
   .option("--quiet", "print only the one-line ready message, not the banner")
-  .action(runDevnet);
+  .action(async (flags: DevnetFlags) => {
+    await contractsBuilt();
+    const { runDevnet } = await import("./devnet.ts");
+    await runDevnet(flags);
+  });
 
 program
   .command("verify")
@@ -45,7 +59,11 @@ program
   .requiredOption("--l1 <url>", "L1 JSON-RPC URL")
   .option("--inbox <address>", "SharedInbox address (default: where the devnet's sequencer deploys it)")
   .option("--json", "print the result as JSON")
-  .action(runVerify);
+  .action(async (flags: VerifyFlags) => {
+    await contractsBuilt();
+    const { runVerify } = await import("./verify.ts");
+    await runVerify(flags);
+  });
 
 program
   .command("scenario")
@@ -55,13 +73,21 @@ program
   .argument("<file>", "scenario JSON file (see the README's researcher section)")
   .option("--json <file>", "write the result as JSON")
   .option("--html <file>", "write a self-contained HTML report with charts")
-  .action(runScenarioCommand);
+  .action(async (file: string, flags: ScenarioFlags) => {
+    await contractsBuilt();
+    const { runScenarioCommand } = await import("./scenario.ts");
+    await runScenarioCommand(file, flags);
+  });
 
 program
   .command("demo")
   .description("run the atomic swap-and-deposit demo on an in-process devnet and narrate each scene")
   .option("--json", "print the report as JSON")
-  .action(runDemoCommand);
+  .action(async (flags: DemoFlags) => {
+    await contractsBuilt();
+    const { runDemoCommand } = await import("./demo.ts");
+    await runDemoCommand(flags);
+  });
 
 try {
   await program.parseAsync(process.argv);

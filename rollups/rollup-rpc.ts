@@ -11,7 +11,7 @@ import type { JsonRpcHandler } from "./rpc-server.ts";
  * Methods a rollup endpoint answers straight from its chain: they read state
  * or sign with a development key, and change nothing.
  */
-const CHAIN_READ_METHODS = new Set([
+export const CHAIN_READ_METHODS: ReadonlySet<string> = new Set([
   "eth_accounts",
   "eth_blockNumber",
   "eth_call",

@@ -248,9 +248,9 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
         const minOut = minOutFor(getAmountOut(trade.amountIn, reserveIn, reserveOut), BigInt(trade.slippageBps));
         const data =
           trade.depositOn === undefined
-            ? encodeFunctionData({ abi: POOL_ABI, functionName: "swap", args: [market.tokenIn, trade.amountIn, minOut, accounts[trade.trader]!.address] })
+            ? encodeFunctionData({ abi: poolAbi(), functionName: "swap", args: [market.tokenIn, trade.amountIn, minOut, accounts[trade.trader]!.address] })
             : encodeFunctionData({
-                abi: APP_ABI,
+                abi: appAbi(),
                 functionName: "swapAndDeposit",
                 args: [trade.amountIn, minOut, BigInt(devnet.rollups[trade.depositOn]!.chainId), ACTION_GAS],
               });
@@ -331,12 +331,14 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
   }
 }
 
-const POOL_ABI = artifact("ConstantProductPool").abi;
-const APP_ABI = artifact("SwapAndDeposit").abi;
-const TOKEN_ABI = artifact("DemoToken").abi;
+// The ABIs are read when a run needs them, never when this module loads: the
+// CLI loads it before the contracts may have been compiled.
+const poolAbi = () => artifact("ConstantProductPool").abi;
+const appAbi = () => artifact("SwapAndDeposit").abi;
+const tokenAbi = () => artifact("DemoToken").abi;
 
 function swapData(tokenIn: Address, amountIn: bigint, to: Address): Hex {
-  return encodeFunctionData({ abi: POOL_ABI, functionName: "swap", args: [tokenIn, amountIn, 0n, to] });
+  return encodeFunctionData({ abi: poolAbi(), functionName: "swap", args: [tokenIn, amountIn, 0n, to] });
 }
 
 function afterSwap(pool: { reserveIn: bigint; reserveOut: bigint }, amountIn: bigint) {
@@ -444,14 +446,14 @@ async function slotVictimLoss(
 }
 
 function swapOutput(receipt: TransactionReceipt, market: Market): bigint {
-  const swaps = parseEventLogs({ abi: POOL_ABI, logs: receipt.logs, eventName: "Swap" }).filter(
+  const swaps = parseEventLogs({ abi: poolAbi(), logs: receipt.logs, eventName: "Swap" }).filter(
     (log) => log.address.toLowerCase() === market.pool.toLowerCase(),
   );
   return swaps.reduce((sum, log) => sum + log.args.amountOut, 0n);
 }
 
 async function balances(market: Market, owner: Address): Promise<{ in: bigint; out: bigint }> {
-  const read = (token: Address) => market.rollup.publicClient.readContract({ address: token, abi: TOKEN_ABI, functionName: "balanceOf", args: [owner] });
+  const read = (token: Address) => market.rollup.publicClient.readContract({ address: token, abi: tokenAbi(), functionName: "balanceOf", args: [owner] });
   const [balanceIn, balanceOut] = await Promise.all([read(market.tokenIn), read(market.tokenOut)]);
   return { in: balanceIn, out: balanceOut };
 }

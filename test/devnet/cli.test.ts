@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,7 +23,45 @@ function expectOneLineError(run: CliRun): string {
   return lines[0]!;
 }
 
+/** The system's Node when it is older than xrollup needs (this machine's is 20), else undefined. */
+function olderSystemNode(): string | undefined {
+  const candidate = "/usr/bin/node";
+  if (!existsSync(candidate)) return undefined;
+  const [major = 0, minor = 0] = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim().slice(1).split(".").map(Number);
+  return major < 22 || (major === 22 && minor < 13) ? candidate : undefined;
+}
+
 describe("xrollup CLI", function () {
+  describe("entry point", function () {
+    it("`xrollup --help` lists every command and exits 0", async function () {
+      const run = await runCli(["--help"]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stderr).to.equal("");
+      expect(run.stdout).to.match(/^Usage: xrollup /);
+      for (const command of ["devnet", "verify", "scenario", "demo"]) expect(run.stdout).to.match(new RegExp(`^  ${command} `, "m"));
+    });
+
+    it("`xrollup scenario run --help` shows the subcommand's own usage", async function () {
+      const run = await runCli(["scenario", "run", "--help"]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^Usage: xrollup scenario run \[options\] <file>/);
+    });
+
+    it("under a Node older than 22.13, says which Node it needs on one line and exits 1", async function () {
+      const node = olderSystemNode();
+      if (node === undefined) this.skip();
+      const child = spawn(node, [XROLLUP_BIN, "--help"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const run = await collect(child, 30_000);
+      expect(run.code).to.equal(1);
+      expect(run.stdout).to.equal("");
+      expect(run.stderr).to.not.match(/^\s+at /m);
+      const lines = run.stderr.trim().split("\n");
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^xrollup: Node >= 22\.13 is needed, this is Node \d+\.\d+\.\d+; /);
+      expect(lines[0]).to.include("npx xrollup");
+    });
+  });
+
   describe("`xrollup devnet --rollups 2 --port 0 --manifest FILE`", function () {
     let directory: string;
     let manifestFile: string;
