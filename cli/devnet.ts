@@ -15,6 +15,8 @@ export interface DevnetFlags {
   maxMessageDepth: number;
   revertProtection: boolean;
   seed: number;
+  dataDir?: string;
+  fault: unknown[];
   manifest?: string;
   quiet?: boolean;
 }
@@ -32,6 +34,8 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       revertProtection: flags.revertProtection,
       ...(flags.slotMs === undefined ? {} : { slotMs: flags.slotMs }),
       rpc: { host: flags.host, port: flags.port, rollupPort: flags.rollupPort },
+      faults: flags.fault,
+      ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
     },
     {
       onError: (error) => console.error(`xrollup: ${error instanceof Error ? error.message : String(error)}`),

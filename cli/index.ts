@@ -25,6 +25,15 @@ async function contractsBuilt(): Promise<void> {
   await ensureContractsBuilt({ onCompile: () => console.error("xrollup: compiling the contracts (first run only)…") });
 }
 
+/** Parses a JSON flag, with an error naming the flag. */
+function jsonFlag(flag: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError(`${flag} expects JSON, got ${value}.`);
+  }
+}
+
 const program = new Command()
   .name("xrollup")
   .description("A local devnet for cross-rollup applications: one L1, N rollups and a shared sequencer")
@@ -45,6 +54,13 @@ program
   .option("--seed <n>", "seed of the slot seeds (fair-random) and of the encryption committee's keys", integer("--seed"), DEVNET_DEFAULTS.seed)
   .option("--max-message-depth <n>", "how deep messages sent while handling messages may nest", integer("--max-message-depth"), DEVNET_DEFAULTS.maxMessageDepth)
   .option("--no-revert-protection", "include transactions that revert (as plain chains do) instead of dropping them with their reason")
+  .option("--data-dir <dir>", "keep the devnet in DIR and resume it from there on the next start (survives kill -9)")
+  .option(
+    "--fault <json>",
+    'inject a fault from the start, e.g. \'{"kind":"crash","forSlots":3}\' (repeatable; see the README)',
+    (value: string, previous: unknown[]) => [...previous, jsonFlag("--fault", value)],
+    [] as unknown[],
+  )
   .option("--manifest <file>", "write a JSON manifest of the devnet once it is ready")
   .option("--quiet", "print only the one-line ready message, not the banner")
   .action(async (flags: DevnetFlags) => {

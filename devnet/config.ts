@@ -1,3 +1,4 @@
+import path from "node:path";
 import { type Hex, isHex, toHex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
@@ -33,10 +34,14 @@ export interface DevnetConfig {
   rpc: RpcConfig | false;
   /** Faults in force from the start, as `xr_injectFault` takes them (checked when the sequencer starts). */
   faults: readonly unknown[];
+  /** Where the devnet keeps what must survive a restart (`--data-dir`); `undefined` keeps everything in memory. */
+  dataDir: string | undefined;
 }
 
 /** What a caller may set; everything else takes {@link DEVNET_DEFAULTS}. */
-export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults">> & {
+export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults" | "dataDir">> & {
+  /** Keep the devnet in this directory and resume it from there on the next start (`--data-dir`). */
+  dataDir?: string;
   /** Faults in force from the start (`--fault`), each as `xr_injectFault` takes it. */
   faults?: readonly unknown[];
   /** A number or 0x-hex; the same seed gives the same run. */
@@ -123,6 +128,7 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     committee: { ...committee },
     rpc: resolveRpc(user.rpc, rollups),
     faults: [...(user.faults ?? [])],
+    dataDir: user.dataDir === undefined ? undefined : path.resolve(user.dataDir),
   };
 }
 

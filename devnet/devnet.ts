@@ -19,14 +19,16 @@ import { type Chain, type ChainSpec, createChain, ROLLUP_BLOCK_GAS_LIMIT } from 
 import { EdrRollupEngine } from "../rollups/edr-engine.ts";
 import { checkBatch, MAX_BLOCKS_PER_BATCH } from "../sequencer/batch/check.ts";
 import { systemClock } from "../sequencer/clock.ts";
+import { DataDir, DataDirError, type DataDirIdentity } from "./data-dir.ts";
 import { createL1Handler } from "./l1-rpc.ts";
+import { loggedL1, replayL1 } from "./l1-log.ts";
 import { DevSigner } from "../rollups/dev-signer.ts";
 import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { installPredeploys } from "../rollups/predeploys.ts";
 import { createRollupHandler } from "../rollups/rollup-rpc.ts";
 import { type JsonRpcHandler, type RpcServer, startRpcServer } from "../rollups/rpc-server.ts";
 import type { InboxState } from "../sequencer/batch/builder.ts";
-import { BatchPoster, deployInbox } from "../sequencer/inbox.ts";
+import { BatchPoster, deployInbox, inboxAddressOf } from "../sequencer/inbox.ts";
 import { resolvePolicy } from "../sequencer/policies/index.ts";
 import { createCommittee } from "../sequencer/encryption/threshold.ts";
 import { Relayer } from "../sequencer/relayer.ts";
@@ -84,7 +86,10 @@ export interface StartDevnetHooks {
  */
 export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevnetHooks = {}): Promise<Devnet> {
   const config = resolveDevnetConfig(user);
-  const genesisTimestamp = Math.floor(Date.now() / 1000);
+  const dataDir = config.dataDir === undefined ? undefined : await DataDir.open(config.dataDir);
+  const identity = { l1ChainId: config.l1ChainId, rollups: config.rollups, seed: config.seed, committee: config.committee, maxMessageDepth: config.maxMessageDepth };
+  const stored = dataDir === undefined ? undefined : openIdentity(dataDir, identity);
+  const genesisTimestamp = stored?.genesisTimestamp ?? Math.floor(Date.now() / 1000);
   const specs: ChainSpec[] = [
     { name: "L1", chainId: config.l1ChainId, kind: "l1", genesisTimestamp },
     ...Array.from({ length: config.rollups }, (_, index): ChainSpec => {
@@ -100,23 +105,32 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     const results = await Promise.allSettled([sequencer?.stop()]);
     results.push(...(await Promise.allSettled(servers.map((server) => server.close()))));
     results.push(...(await Promise.allSettled(chains.map((chain) => chain.close()))));
+    dataDir?.close();
     const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
     if (errors.length > 0) throw new AggregateError(errors, "The devnet did not stop cleanly");
   };
   try {
     const sequencerAccount = privateKeyToAccount(defaultSequencerAccount().privateKey);
-    const l1Provider = l1Chain.provider as unknown as EIP1193Provider;
-    await l1Chain.provider.request({
-      method: "hardhat_setBalance",
-      params: [sequencerAccount.address, "0x21e19e0c9bab2400000"],
-    });
+    // With a data directory, every state-changing L1 request is logged, so a restart can replay L1.
+    const l1Requests = dataDir === undefined ? l1Chain.provider : loggedL1(l1Chain.provider, dataDir);
+    const l1Provider = l1Requests as unknown as EIP1193Provider;
     const predeploys = { sequencer: sequencerAccount.address, chainIds: rollupChains.map((chain) => chain.spec.chainId) };
     await Promise.all(rollupChains.map((chain) => installPredeploys(chain, predeploys)));
     const genesisHeads = await Promise.all(rollupChains.map(readGenesisHead));
-    const inboxAddress = await deployInbox(l1Provider, sequencerAccount, { genesisTimestamp, rollups: genesisHeads });
+    const engines = rollupChains.map((chain) => new EdrRollupEngine(chain));
+    let inboxAddress: Address;
+    if (stored === undefined) {
+      await l1Requests.request({ method: "hardhat_setBalance", params: [sequencerAccount.address, "0x21e19e0c9bab2400000"] });
+      inboxAddress = await deployInbox(l1Provider, sequencerAccount, { genesisTimestamp, rollups: genesisHeads });
+      dataDir?.setIdentity({ genesisTimestamp, chains: identity });
+    } else {
+      await replayL1(l1Chain.provider, dataDir!.l1Log());
+      await replayRollups(dataDir!, engines);
+      inboxAddress = inboxAddressOf(sequencerAccount.address);
+    }
     const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
     sequencer = new SharedSequencer({
-      engines: rollupChains.map((chain) => new EdrRollupEngine(chain)),
+      engines,
       l1: new BatchPoster(l1Provider, sequencerAccount, inboxAddress),
       inbox,
       clock: systemClock,
@@ -124,6 +138,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       maxBlocksPerBatch: Number(MAX_BLOCKS_PER_BATCH),
       checkBatch,
       faults: config.faults,
+      ...(dataDir === undefined ? {} : { journal: dataDir }),
       policy: resolvePolicy(config.policy),
       mode: config.mode,
       relayer: new Relayer(defaultSequencerAccount()),
@@ -135,10 +150,11 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       onError: hooks.onError ?? ((error) => console.error(error instanceof Error ? error.message : error)),
       ...(hooks.onBatch === undefined ? {} : { onBatch: hooks.onBatch }),
     });
+    if (stored !== undefined) await sequencer.restore(dataDir!.journal());
     sequencer.start();
     const signer = new DevSigner(devAccounts());
     const handlers: JsonRpcHandler[] = [
-      createL1Handler({ chain: l1Chain, sequencer }),
+      createL1Handler({ l1: l1Requests, sequencer }),
       ...rollupChains.map((chain) => createRollupHandler({ chain, sequencer: sequencer!, signer })),
     ];
     const urls: (string | undefined)[] = [];
@@ -176,6 +192,47 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * The identity a data directory was created with; `undefined` for a new
+ * one. A directory whose first start never finished holds nothing anyone
+ * was told of, so it starts afresh.
+ *
+ * @throws {DataDirError} when the devnet's options differ from the ones it was created with.
+ */
+function openIdentity(dataDir: DataDir, identity: Record<string, unknown>): DataDirIdentity | undefined {
+  const stored = dataDir.identity();
+  if (stored === undefined) {
+    dataDir.reset();
+    return undefined;
+  }
+  for (const [option, value] of Object.entries(identity)) {
+    if (JSON.stringify(stored.chains[option]) !== JSON.stringify(value)) {
+      throw new DataDirError({
+        dir: dataDir.dir,
+        reason: `it holds a devnet made with ${option} ${JSON.stringify(stored.chains[option])}, not ${JSON.stringify(value)}; start it with the same options, or use another directory`,
+      });
+    }
+  }
+  return stored;
+}
+
+/** Rebuilds the rollups by replaying, in order, every block the journal's slots produced. */
+async function replayRollups(dataDir: DataDir, engines: readonly EdrRollupEngine[]): Promise<void> {
+  const byChain = new Map(engines.map((engine) => [engine.chainId, engine]));
+  for (const entry of dataDir.journal()) {
+    if (entry.kind !== "slot") continue;
+    for (const block of entry.slot.blocks) {
+      const mined = await byChain.get(block.chainId)!.mineBlock(block.transactions, block.timestamp);
+      if (mined.block.hash !== block.hash) {
+        throw new DataDirError({
+          dir: dataDir.dir,
+          reason: `replaying rollup ${block.chainId} block ${block.number} gave hash ${mined.block.hash}, the journal holds ${block.hash}`,
+        });
+      }
+    }
   }
 }
 

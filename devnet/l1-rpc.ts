@@ -1,14 +1,14 @@
-import type { Chain } from "../rollups/chain.ts";
 import { requestBoundedLogs } from "../rollups/log-range.ts";
 import type { JsonRpcHandler } from "../rollups/rpc-server.ts";
 import type { SharedSequencer } from "../sequencer/sequencer.ts";
+import type { RequestProvider } from "./l1-log.ts";
 
 /**
  * The JSON-RPC methods of the L1 endpoint: the chain itself (with its cheat
  * methods, as `hardhat node` serves them) plus the sequencer's control
  * methods: fault injection and status.
  */
-export function createL1Handler({ chain, sequencer }: { chain: Chain; sequencer: SharedSequencer }): JsonRpcHandler {
+export function createL1Handler({ l1, sequencer }: { l1: RequestProvider; sequencer: SharedSequencer }): JsonRpcHandler {
   return async ({ method, params }) => {
     switch (method) {
       case "xr_injectFault":
@@ -19,9 +19,9 @@ export function createL1Handler({ chain, sequencer }: { chain: Chain; sequencer:
         return sequencer.status();
       case "eth_getLogs":
       case "eth_newFilter":
-        return requestBoundedLogs(chain.provider, { method, params });
+        return requestBoundedLogs(l1, { method, params });
       default:
-        return chain.provider.request({ method, params });
+        return l1.request({ method, params });
     }
   };
 }

@@ -18,7 +18,7 @@ import { type ActiveFault, FaultRegistry, FaultyEngine, FaultyL1, parseFault } f
 import { decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
-import type { Clock, L1Port, RollupEngine } from "./ports.ts";
+import type { Clock, JournalEntry, L1Port, RollupEngine, SequencerJournal } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason } from "./reasons.ts";
 import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
 import type { RelayBuilder } from "./relayer.ts";
@@ -74,6 +74,12 @@ export interface SequencerParameters {
   faults?: readonly unknown[];
   /** How long {@link SharedSequencer.stop} keeps producing slots to drain the mempool, in ms. Default 30 s. */
   drainMs?: number;
+  /**
+   * Where what must survive a crash is written (`--data-dir`). With it,
+   * {@link SharedSequencer.stop} leaves pending transactions pending, for
+   * the restart.
+   */
+  journal?: SequencerJournal;
   /** Called with errors of background work (slot production, batch posting). */
   onError?: (error: unknown) => void;
   /** Called after each batch is posted. */
@@ -148,6 +154,8 @@ export class SharedSequencer {
   #instantLoop: Promise<void> | undefined;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  /** Journal entries of the change under way, written at once by {@link #commitJournal}. */
+  #journalEntries: JournalEntry[] = [];
 
   constructor(parameters: SequencerParameters) {
     this.#parameters = parameters;
@@ -173,6 +181,10 @@ export class SharedSequencer {
       check: parameters.checkBatch,
       ...(parameters.onBatch === undefined ? {} : { onBatch: parameters.onBatch }),
       ...(parameters.onError === undefined ? {} : { onError: parameters.onError }),
+      onPosted: (posted, inbox) => {
+        this.#journal({ kind: "batch", posted, inbox });
+        this.#commitJournal();
+      },
     });
     this.#execution = {
       engines: this.#engines,
@@ -227,7 +239,11 @@ export class SharedSequencer {
       const result = await this.#produceSlot(false);
       if (result === undefined || (result.included.length === 0 && result.dropped.length === 0)) break;
     }
-    for (const transaction of this.#mempool.drain()) this.#settleDropped(transaction, this.#stopReason(transaction));
+    // With a journal, what is still pending stays pending: the restart picks it up.
+    if (this.#parameters.journal === undefined) {
+      for (const transaction of this.#mempool.drain()) this.#settleDropped(transaction, this.#stopReason(transaction));
+    }
+    this.#commitJournal();
     this.#encrypted.dropPending(dropReason("sequencer-stopped", "the sequencer stopped before the ciphertext's slot"));
     await this.#batches.drain(Math.max(0, deadline - this.#clock.now()));
     this.#batches.stop();
@@ -271,7 +287,9 @@ export class SharedSequencer {
     this.#assertWritable();
     const checked = await this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
     this.#assertWritable();
-    return this.#admit(checked, { receivedAt: options.receivedAt ?? this.#clock.now() });
+    const transaction = this.#admit(checked, { receivedAt: options.receivedAt ?? this.#clock.now() });
+    this.#commitJournal();
+    return transaction;
   }
 
   #assertWritable(): void {
@@ -371,6 +389,7 @@ export class SharedSequencer {
     // All checks passed: admit every transaction at once, so a bundle is accepted whole or not at all.
     const receivedAt = this.#clock.now();
     for (const transaction of checked) this.#admit(transaction, { receivedAt, bundleId });
+    this.#commitJournal();
     this.#bundles.set(bundleId, hashes);
     if (this.#parameters.mode.kind !== "instant") return bundleId;
     this.#produce();
@@ -396,9 +415,10 @@ export class SharedSequencer {
       ...(bundleId === undefined ? {} : { bundleId }),
     };
     this.#records.accept(transaction);
+    this.#journal({ kind: "accepted", transaction });
     if (replaces !== undefined) {
       this.#mempool.replace(transaction);
-      this.#records.settle(replaces.hash, {
+      this.#settle(replaces.hash, {
         kind: "dropped",
         reason: dropReason("replaced", `transaction ${transaction.hash} with the same sender and nonce and higher fees replaced it`),
       });
@@ -547,34 +567,34 @@ export class SharedSequencer {
       execution = await executeSlot(this.#execution, { slot, timestamp, order, emptyBlocks });
     } catch (error) {
       this.#slotFailed(slot, order, error);
+      this.#commitJournal();
       return undefined;
     }
-    this.#nextSlot += 1;
-    this.#lastTimestamp = timestamp;
-    if (execution.messageHashes !== undefined) this.#messageHashes = execution.messageHashes;
-    const included = execution.included.map(({ transaction, block }) => ({
+    const included = execution.included.map(({ transaction, block }, index) => ({
       transaction,
-      inclusion: { globalSeq: this.#nextGlobalSeq++, blockNumber: block.number, blockHash: block.hash, slot },
+      inclusion: { globalSeq: this.#nextGlobalSeq + index, blockNumber: block.number, blockHash: block.hash, slot },
     }));
-    for (const { transaction, inclusion } of included) {
-      // Relays are the sequencer's own transactions: recorded so that their status can be asked too.
-      if (!this.#records.has(transaction.hash)) this.#records.accept(transaction);
-      this.#slotAttempts.delete(transaction.hash);
-      this.#records.settle(transaction.hash, { kind: "included", inclusion });
-    }
-    for (const { transaction, reason, failedTransaction } of execution.dropped) {
-      this.#drop(transaction, reason, failedTransaction);
-    }
     const result: SlotResult = {
       slot,
       timestamp,
       included,
       dropped: execution.dropped.map(({ transaction, reason }) => ({ transaction, reason })),
       blocks: execution.blocks,
-      messageHashes: this.#messageHashes,
+      messageHashes: execution.messageHashes ?? this.#messageHashes,
       randomness: { commitment: keccak256(seed), seed },
       ...(encrypted === undefined ? {} : { encrypted }),
     };
+    // The slot and every outcome it settles are journaled together, before any client hears of them.
+    this.#journal({ kind: "slot", slot: result });
+    this.#applySlot(result);
+    for (const { transaction, inclusion } of included) {
+      this.#slotAttempts.delete(transaction.hash);
+      this.#settle(transaction.hash, { kind: "included", inclusion });
+    }
+    for (const { transaction, reason, failedTransaction } of execution.dropped) {
+      this.#drop(transaction, reason, failedTransaction);
+    }
+    this.#commitJournal();
     this.#batches.add(result);
     if (this.#parameters.mode.kind === "slots") void this.#batches.flush();
     return result;
@@ -598,6 +618,82 @@ export class SharedSequencer {
     }
   }
 
+  /** Moves the sequencer's counters past a produced slot, and records its relays (the sequencer's own transactions). */
+  #applySlot(slot: SlotResult): void {
+    this.#nextSlot = slot.slot + 1;
+    this.#lastTimestamp = slot.timestamp;
+    this.#nextGlobalSeq += slot.included.length;
+    this.#messageHashes = slot.messageHashes;
+    for (const { transaction } of slot.included) {
+      if (!this.#records.has(transaction.hash)) this.#records.accept(transaction);
+    }
+  }
+
+  #settle(hash: Hex, outcome: Outcome): void {
+    this.#records.settle(hash, outcome);
+    this.#journal({ kind: "settled", hash, outcome });
+  }
+
+  #journal(entry: JournalEntry): void {
+    if (this.#parameters.journal !== undefined) this.#journalEntries.push(entry);
+  }
+
+  /** Writes the journal entries of the change just made, atomically. */
+  #commitJournal(): void {
+    if (this.#journalEntries.length === 0) return;
+    const entries = this.#journalEntries;
+    this.#journalEntries = [];
+    this.#parameters.journal!.append(entries);
+  }
+
+  /**
+   * Restart from a journal: rebuilds records, bundles, slots, batches and
+   * counters from its entries, then puts what was pending back in the
+   * mempool. The rollups must already be rebuilt to the last slot (the
+   * slots' blocks replayed), and L1 to its last block. Call before
+   * {@link start}.
+   */
+  async restore(entries: readonly JournalEntry[]): Promise<void> {
+    for (const entry of entries) {
+      switch (entry.kind) {
+        case "accepted": {
+          const { transaction } = entry;
+          this.#records.accept(transaction);
+          this.#arrivals = Math.max(this.#arrivals, transaction.arrival + 1);
+          if (transaction.bundleId !== undefined) {
+            this.#bundles.set(transaction.bundleId, [...(this.#bundles.get(transaction.bundleId) ?? []), transaction.hash]);
+          }
+          break;
+        }
+        case "settled":
+          this.#records.settle(entry.hash, entry.outcome);
+          break;
+        case "slot":
+          this.#applySlot(entry.slot);
+          this.#batches.add(entry.slot);
+          break;
+        case "batch":
+          this.#batches.restorePosted(entry.posted, entry.inbox);
+          break;
+      }
+    }
+    const pending = this.#records.pending().sort((a, b) => a.arrival - b.arrival);
+    for (const transaction of pending) {
+      const chainNonce = await this.#admission.engine(transaction.chainId).nonceOf(transaction.from);
+      const replaced = this.#mempool.pendingAt(transaction.chainId, transaction.from, transaction.nonce);
+      if (transaction.nonce < chainNonce || replaced !== undefined) {
+        this.#settle(transaction.hash, {
+          kind: "dropped",
+          reason: dropReason("sequencer-crashed", `after the restart its nonce ${transaction.nonce} was already used on rollup ${transaction.chainId}`),
+        });
+        continue;
+      }
+      this.#mempool.add(transaction, chainNonce);
+    }
+    this.#commitJournal();
+    await this.#batches.reconcile();
+  }
+
   /** Drops a transaction and, as they can no longer run, its sender's later ones. */
   #drop(transaction: SequencedTransaction, reason: DropReason, failedTransaction?: Hex): void {
     this.#settleDropped(transaction, reason, failedTransaction);
@@ -606,7 +702,7 @@ export class SharedSequencer {
   }
 
   #settleDropped(transaction: SequencedTransaction, reason: DropReason, failedTransaction?: Hex): void {
-    this.#records.settle(transaction.hash, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
+    this.#settle(transaction.hash, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
   }
 }
 
