@@ -68,7 +68,13 @@ const BAD_INPUTS: readonly BadInput[] = [
     send: ({ url, sender }) => postRaw(url, request("hardhat_setBalance", [sender, "0x1"])),
     code: methodNotFound,
   },
-  { story: "eth_sendRawTransaction with bytes that are no transaction", send: ({ send }) => send("0x1234"), code: invalidParams },
+  { story: "eth_sendRawTransaction with bytes that are no transaction", send: ({ send }) => send("0xf81234"), code: invalidParams },
+  {
+    story: "eth_sendRawTransaction with a transaction type the rollups do not run (0x12)",
+    send: ({ send }) => send("0x1234"),
+    code: -32003,
+    data: () => ({ type: 0x12 }),
+  },
   {
     story: "xr_getTransactionStatus with something that is not a hash",
     send: ({ url }) => postRaw(url, request("xr_getTransactionStatus", ["0x1234"])),
