@@ -136,10 +136,13 @@ export class UnknownAccountError extends XrollupError {
 /** Thrown when a submission reaches a sequencer that is stopping or stopped. */
 export class SequencerStoppedError extends XrollupError {
   override name = "SequencerStoppedError";
-  constructor() {
-    super("The shared sequencer is stopped and accepts no more transactions.", {
-      code: JSON_RPC_ERROR_CODES.transactionRejected,
-    });
+  constructor({ keptPending }: { keptPending?: string } = {}) {
+    super(
+      keptPending === undefined
+        ? "The shared sequencer is stopped and accepts no more transactions."
+        : `The shared sequencer stopped before transaction ${keptPending} ran; it stays pending in the data directory and runs after the restart.`,
+      { code: JSON_RPC_ERROR_CODES.transactionRejected, data: { reasonCode: "sequencer-stopped", ...(keptPending === undefined ? {} : { pending: keptPending }) } },
+    );
   }
 }
 

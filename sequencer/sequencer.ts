@@ -154,12 +154,18 @@ export class SharedSequencer {
   #instantLoop: Promise<void> | undefined;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  /** Settles once the sequencer has stopped: pending transactions then stay pending (with a journal). */
+  readonly #halted: Promise<void>;
+  #halt!: () => void;
   /** Journal entries of the change under way, written at once by {@link #commitJournal}. */
   #journalEntries: JournalEntry[] = [];
 
   constructor(parameters: SequencerParameters) {
     this.#parameters = parameters;
     this.#clock = parameters.clock;
+    this.#halted = new Promise<void>((resolve) => {
+      this.#halt = resolve;
+    });
     this.#engines = parameters.engines.map((engine) => new FaultyEngine(engine, this.#faults));
     const chainIds = parameters.engines.map((engine) => engine.chainId);
     for (const fault of parameters.faults ?? []) this.#faults.inject(parseFault(fault, chainIds));
@@ -244,6 +250,7 @@ export class SharedSequencer {
       for (const transaction of this.#mempool.drain()) this.#settleDropped(transaction, this.#stopReason(transaction));
     }
     this.#commitJournal();
+    this.#halt();
     this.#encrypted.dropPending(dropReason("sequencer-stopped", "the sequencer stopped before the ciphertext's slot"));
     await this.#batches.drain(Math.max(0, deadline - this.#clock.now()));
     this.#batches.stop();
@@ -272,7 +279,7 @@ export class SharedSequencer {
     const transaction = await this.accept(chainId, raw, options);
     if (this.#parameters.mode.kind !== "instant") return transaction.hash;
     this.#produce();
-    const outcome = await this.#records.outcome(transaction.hash);
+    const outcome = await this.#outcomeUnlessHalted(transaction.hash);
     if (outcome.kind === "dropped") {
       throw new TransactionDroppedError({ hash: transaction.hash, chainId, reason: outcome.reason.message, reasonCode: outcome.reason.code });
     }
@@ -393,7 +400,7 @@ export class SharedSequencer {
     this.#bundles.set(bundleId, hashes);
     if (this.#parameters.mode.kind !== "instant") return bundleId;
     this.#produce();
-    await Promise.all(hashes.map((hash) => this.#records.outcome(hash)));
+    await Promise.all(hashes.map((hash) => this.#outcomeUnlessHalted(hash)));
     const status = this.bundleStatus(bundleId)!;
     if (status.failed !== null) throw new BundleFailedError({ bundleId, ...status.failed });
     return bundleId;
@@ -441,6 +448,20 @@ export class SharedSequencer {
   #batchRef(slot: number): BatchRef | null {
     const batch = this.#batches.batchOf(slot);
     return batch === null ? null : { number: batch.number, l1TxHash: batch.l1TxHash };
+  }
+
+  /**
+   * The outcome a waiting client gets. When the sequencer stops with a
+   * journal, what is still pending stays pending for the restart, and its
+   * waiting clients are told so rather than left without an answer.
+   */
+  #outcomeUnlessHalted(hash: Hex): Promise<Outcome> {
+    return Promise.race([
+      this.#records.outcome(hash),
+      this.#halted.then((): never => {
+        throw new SequencerStoppedError({ keptPending: hash });
+      }),
+    ]);
   }
 
   /** Resolves when the given accepted transaction is included or dropped. */
