@@ -1,4 +1,4 @@
-import { type Abi, type AbiParameter, decodeAbiParameters, decodeErrorResult, type Hex, hexToString, isHex, toFunctionSelector } from "viem";
+import { type Abi, type AbiParameter, decodeAbiParameters, decodeErrorResult, hexToString, isHex, toFunctionSelector } from "viem";
 import { formatAbiItem } from "viem/utils";
 import { allContractErrors } from "../contracts/artifacts.ts";
 
@@ -176,20 +176,4 @@ function isDynamic(input: AbiParameter): boolean {
 function abbreviate(data: Window): string {
   const shown = `0x${data.hex.slice(data.start, Math.min(data.end, data.start + 2 * ABBREVIATED_BYTES))}`;
   return data.end - data.start > 2 * ABBREVIATED_BYTES ? `${shown}…` : shown;
-}
-
-/**
- * The revert data carried by an error from a chain's `eth_call` or
- * `eth_estimateGas`, wherever the provider put it.
- */
-export function revertDataOf(error: unknown): Hex | undefined {
-  for (let current: unknown = error; typeof current === "object" && current !== null; ) {
-    const { data } = current as { data?: unknown };
-    if (isHex(data)) return data;
-    if (typeof data === "object" && data !== null && isHex((data as { data?: unknown }).data)) {
-      return (data as { data: Hex }).data;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
