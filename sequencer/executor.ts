@@ -9,6 +9,7 @@ import {
 } from "viem";
 import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { artifact } from "../contracts/artifacts.ts";
+import { XrollupError } from "../errors/base.ts";
 import type { EngineSnapshot, RollupEngine } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason, refusalCode } from "./reasons.ts";
 import { type CrossDomainMessage, type RelayBuilder, sentMessagesOf } from "./relayer.ts";
@@ -116,13 +117,11 @@ async function atomically<T>(engines: readonly RollupEngine[], work: () => Promi
 
 /** The fast path; `undefined` when the slot needs the unit-by-unit path. */
 async function executeInOneBlock(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution | undefined> {
-  const perRollup = await Promise.all(
-    context.engines.map(async (engine) => {
-      const share = plan.order.filter((transaction) => transaction.chainId === engine.chainId);
-      if (share.length === 0 && !plan.emptyBlocks) return undefined;
-      return produceBlock(engine, share, plan.timestamp);
-    }),
-  );
+  const perRollup = await onEvery(context.engines, (engine) => {
+    const share = plan.order.filter((transaction) => transaction.chainId === engine.chainId);
+    if (share.length === 0 && !plan.emptyBlocks) return Promise.resolve(undefined);
+    return produceBlock(engine, share, plan.timestamp);
+  });
   const clean = perRollup.every(
     (result) =>
       result === undefined ||
@@ -174,7 +173,7 @@ async function executeUnitByUnit(context: ExecutionContext, plan: SlotPlan): Pro
   if (plan.emptyBlocks) {
     const withBlock = new Set(execution.blocks.map((block) => block.chainId));
     const empty = context.engines.filter((engine) => !withBlock.has(engine.chainId));
-    const produced = await Promise.all(empty.map((engine) => produceBlock(engine, [], plan.timestamp)));
+    const produced = await onEvery(empty, (engine) => produceBlock(engine, [], plan.timestamp));
     execution.blocks.push(...produced.map((result) => result.block));
   }
   return execution;
@@ -344,12 +343,54 @@ function engineOf(context: ExecutionContext, chainId: number): RollupEngine {
   return engine;
 }
 
-function snapshotAll(engines: readonly RollupEngine[]): Promise<EngineSnapshot[]> {
-  return Promise.all(engines.map((engine) => engine.snapshot()));
+/**
+ * Runs one call per engine, concurrently, and waits for every one to end
+ * before it throws the first failure: when a slot goes back to its start,
+ * nothing may still be running on a rollup (a block mined after the revert
+ * would stay).
+ */
+async function onEvery<T>(engines: readonly RollupEngine[], call: (engine: RollupEngine, index: number) => Promise<T>): Promise<T[]> {
+  // The async wrapper turns a synchronous throw into a rejection, so that the other engines' calls still start and end.
+  const settled = await Promise.allSettled(engines.map(async (engine, index) => call(engine, index)));
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
+function snapshotAll(engines: readonly RollupEngine[]): Promise<EngineSnapshot[]> {
+  return onEvery(engines, (engine) => engine.snapshot());
+}
+
+/** Thrown when a rollup cannot go back to the start of a failed slot: its state is no longer what the sequencer knows. */
+export class RollupRevertError extends XrollupError {
+  override name = "RollupRevertError";
+  constructor({ chainIds, cause }: { chainIds: readonly number[]; cause: unknown }) {
+    super(`Rollup ${chainIds.join(", ")} could not go back to the start of a failed slot; its state is unknown to the sequencer.`, {
+      details: ["Restart the devnet: later slots would build on blocks that no batch carries."],
+      cause,
+    });
+  }
+}
+
+/**
+ * Puts every engine back at its snapshot, each even if another fails. A
+ * revert that fails is tried once more, because a rollup left ahead of the
+ * sequencer breaks every later slot and batch; the first failure is then
+ * rethrown, so that the slot fails with the rollups at its start.
+ *
+ * @throws {RollupRevertError} when a rollup still cannot go back.
+ */
 async function revertAll(engines: readonly RollupEngine[], snapshots: readonly EngineSnapshot[]): Promise<void> {
-  await Promise.all(engines.map((engine, index) => engine.revert(snapshots[index]!)));
+  const revert = (index: number) => engines[index]!.revert(snapshots[index]!);
+  const first = await Promise.allSettled(engines.map(async (_, index) => revert(index)));
+  const failed = first.flatMap((result, index) => (result.status === "rejected" ? [{ index, reason: result.reason as unknown }] : []));
+  if (failed.length === 0) return;
+  const again = await Promise.allSettled(failed.map(async ({ index }) => revert(index)));
+  const lost = failed.filter((_, position) => again[position]!.status === "rejected");
+  if (lost.length > 0) {
+    throw new RollupRevertError({ chainIds: lost.map(({ index }) => engines[index]!.chainId), cause: lost[0]!.reason });
+  }
+  throw failed[0]!.reason;
 }
 
 /** Every messenger's rolling message hashes at the latest block, in registration order. */

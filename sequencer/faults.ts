@@ -31,11 +31,16 @@ export type Fault =
 /** A fault with its id, as `xr_getSequencerStatus` lists it. */
 export type ActiveFault = Fault & { id: string };
 
-/** Thrown when `xr_injectFault` or `--fault` gets something that is not a fault; nothing is injected. */
+/**
+ * Thrown when `xr_injectFault` or `--fault` gets something that is not a
+ * fault; nothing is injected. `data.field` names the field that is wrong
+ * (absent when the fault is not a JSON object at all), for clients to match.
+ */
 export class InvalidFaultError extends XrollupError {
   override name = "InvalidFaultError";
-  constructor({ reason }: { reason: string }) {
+  constructor({ field, reason }: { field?: string; reason: string }) {
     super(`Invalid fault: ${reason}.`, {
+      ...(field === undefined ? {} : { data: { field } }),
       details: [
         'Kinds: {"kind":"crash","forSlots":n}, {"kind":"fail-l1-post","count":k}, {"kind":"delay-batches","ms":d}, ' +
           '{"kind":"censor","address":"0x…","chainId":n?}, {"kind":"withhold-relay","chainId":n?}, ' +
@@ -76,7 +81,7 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
   const count = (name: string, min: number): number => {
     const value = fields[name];
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-      throw new InvalidFaultError({ reason: `"${name}" must be an integer of at least ${min}, got ${JSON.stringify(value)}` });
+      throw new InvalidFaultError({ field: name, reason: `"${name}" must be an integer of at least ${min}, got ${JSON.stringify(value)}` });
     }
     return value;
   };
@@ -84,7 +89,7 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
     if (fields.chainId === undefined && !required) return undefined;
     const value = fields.chainId;
     if (typeof value !== "number" || !chainIds.includes(value)) {
-      throw new InvalidFaultError({ reason: `"chainId" must be one of the rollups ${chainIds.join(", ")}, got ${JSON.stringify(value)}` });
+      throw new InvalidFaultError({ field: "chainId", reason: `"chainId" must be one of the rollups ${chainIds.join(", ")}, got ${JSON.stringify(value)}` });
     }
     return value;
   };
@@ -101,7 +106,7 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
       return { kind: "delay-batches", ms: count("ms", 0) };
     case "censor": {
       if (typeof fields.address !== "string" || !isAddress(fields.address, { strict: false })) {
-        throw new InvalidFaultError({ reason: `"address" must be a 20-byte 0x address, got ${JSON.stringify(fields.address)}` });
+        throw new InvalidFaultError({ field: "address", reason: `"address" must be a 20-byte 0x address, got ${JSON.stringify(fields.address)}` });
       }
       return { kind: "censor", address: getAddress(fields.address), ...optionalChain() };
     }
@@ -110,12 +115,12 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
     case "engine-error": {
       const step = fields.step;
       if (typeof step !== "string" || !(ENGINE_STEPS as readonly string[]).includes(step)) {
-        throw new InvalidFaultError({ reason: `"step" must be one of ${ENGINE_STEPS.join(", ")}, got ${JSON.stringify(step)}` });
+        throw new InvalidFaultError({ field: "step", reason: `"step" must be one of ${ENGINE_STEPS.join(", ")}, got ${JSON.stringify(step)}` });
       }
       return { kind: "engine-error", chainId: chainId(true)!, step: step as EngineStep };
     }
     default:
-      throw new InvalidFaultError({ reason: `unknown kind ${JSON.stringify(fields.kind)}` });
+      throw new InvalidFaultError({ field: "kind", reason: `unknown kind ${JSON.stringify(fields.kind)}` });
   }
 }
 
@@ -228,46 +233,48 @@ export class FaultyEngine implements RollupEngine {
     this.chainId = inner.chainId;
   }
 
+  // Every call is async, as a real engine's: a fault rejects the call's promise instead of throwing
+  // synchronously, which would stop the caller from starting the other rollups' calls of the same step.
   #check(step: EngineStep): void {
     if (this.#faults.takeEngineError(this.chainId, step)) throw new InjectedEngineError({ chainId: this.chainId, step });
   }
 
-  mineBlock(raws: readonly Hex[], timestamp: number) {
+  async mineBlock(raws: readonly Hex[], timestamp: number) {
     this.#check("mine");
     return this.#inner.mineBlock(raws, timestamp);
   }
 
-  snapshot() {
+  async snapshot() {
     this.#check("snapshot");
     return this.#inner.snapshot();
   }
 
-  revert(snapshot: EngineSnapshot) {
+  async revert(snapshot: EngineSnapshot) {
     this.#check("revert");
     return this.#inner.revert(snapshot);
   }
 
-  latestBlock() {
+  async latestBlock() {
     this.#check("read");
     return this.#inner.latestBlock();
   }
 
-  block(number: number) {
+  async block(number: number) {
     this.#check("read");
     return this.#inner.block(number);
   }
 
-  nonceOf(address: Address) {
+  async nonceOf(address: Address) {
     this.#check("read");
     return this.#inner.nonceOf(address);
   }
 
-  balanceOf(address: Address) {
+  async balanceOf(address: Address) {
     this.#check("read");
     return this.#inner.balanceOf(address);
   }
 
-  call(...args: Parameters<RollupEngine["call"]>) {
+  async call(...args: Parameters<RollupEngine["call"]>) {
     this.#check("call");
     return this.#inner.call(...args);
   }

@@ -13,7 +13,7 @@ import {
   SequencerStoppedError,
   TransactionDroppedError,
 } from "./errors.ts";
-import { type ExecutionContext, executeSlot } from "./executor.ts";
+import { type ExecutionContext, executeSlot, RollupRevertError } from "./executor.ts";
 import { type ActiveFault, FaultRegistry, FaultyEngine, FaultyL1, parseFault } from "./faults.ts";
 import { decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
@@ -116,6 +116,8 @@ export interface SequencerStatus {
   activeFaults: ActiveFault[];
   /** Set when another account posted to the inbox: the sequencer no longer posts. */
   inboxConflict: InboxConflict | null;
+  /** Set when a rollup could not go back to the start of a failed slot: the sequencer produces no more slots; restart the devnet. */
+  brokenRollups: string | null;
   /** Whether the sequencer is up, posting, and the inbox is its own. */
   healthy: boolean;
 }
@@ -154,6 +156,8 @@ export class SharedSequencer {
   #instantLoop: Promise<void> | undefined;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  /** Set when a rollup could not go back to the start of a failed slot: the sequencer produces no more slots. */
+  #broken: RollupRevertError | undefined;
   /** Settles once the sequencer has stopped: pending transactions then stay pending (with a journal). */
   readonly #halted: Promise<void>;
   #halt!: () => void;
@@ -172,7 +176,8 @@ export class SharedSequencer {
     this.#nextGlobalSeq = parameters.inbox.nextGlobalSeq;
     this.#lastTimestamp = parameters.genesisTimestamp;
     this.#admission = new Admission({
-      engines: new Map(this.#engines.map((engine) => [engine.chainId, engine])),
+      // Intake reads the chains directly: engine faults are for slots.
+      engines: new Map(parameters.engines.map((engine) => [engine.chainId, engine])),
       mempool: this.#mempool,
       records: this.#records,
       sequencer: parameters.relayer.address,
@@ -247,7 +252,10 @@ export class SharedSequencer {
     }
     // With a journal, what is still pending stays pending: the restart picks it up.
     if (this.#parameters.journal === undefined) {
-      for (const transaction of this.#mempool.drain()) this.#settleDropped(transaction, this.#stopReason(transaction));
+      // The reasons are read before draining, which forgets the senders' next nonces.
+      const reasons = this.#mempool.pending().map((transaction) => [transaction, this.#stopReason(transaction)] as const);
+      this.#mempool.drain();
+      for (const [transaction, reason] of reasons) this.#settleDropped(transaction, reason);
     }
     this.#commitJournal();
     this.#halt();
@@ -506,7 +514,8 @@ export class SharedSequencer {
       pendingTransactions: this.#mempool.size,
       activeFaults: this.#faults.list(),
       inboxConflict: conflict,
-      healthy: this.#state === "running" && !down && conflict === null && this.#batches.failures === 0,
+      brokenRollups: this.#broken === undefined ? null : this.#broken.shortMessage,
+      healthy: this.#state === "running" && !down && conflict === null && this.#broken === undefined && this.#batches.failures === 0,
     };
   }
 
@@ -566,6 +575,7 @@ export class SharedSequencer {
   }
 
   async #runSlot(emptyBlocks: boolean): Promise<SlotResult | undefined> {
+    if (this.#broken !== undefined) return undefined;
     if (this.#faults.crashed) {
       this.#faults.missSlot();
       return undefined;
@@ -624,6 +634,8 @@ export class SharedSequencer {
   /** A slot threw: the rollups are back at its start; its transactions wait again, or are dropped after repeated failures. */
   #slotFailed(slot: number, order: readonly SequencedTransaction[], error: unknown): void {
     this.#parameters.onError?.(error);
+    // A rollup that could not go back is out of step with every record: no further slot may build on it.
+    if (error instanceof RollupRevertError) this.#broken = error;
     const words = error instanceof Error ? error.message : String(error);
     const retry: SequencedTransaction[] = [];
     const giveUp: SequencedTransaction[] = [];
@@ -723,6 +735,8 @@ export class SharedSequencer {
   }
 
   #settleDropped(transaction: SequencedTransaction, reason: DropReason, failedTransaction?: Hex): void {
+    // A dropped transaction sent again starts with a clean slate.
+    this.#slotAttempts.delete(transaction.hash);
     this.#settle(transaction.hash, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
   }
 }
