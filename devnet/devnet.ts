@@ -19,6 +19,7 @@ import { type Chain, type ChainSpec, createChain, ROLLUP_BLOCK_GAS_LIMIT } from 
 import { EdrRollupEngine } from "../rollups/edr-engine.ts";
 import { checkBatch, MAX_BLOCKS_PER_BATCH } from "../sequencer/batch/check.ts";
 import { systemClock } from "../sequencer/clock.ts";
+import type { JournalEntry } from "../sequencer/ports.ts";
 import { DataDir, DataDirError, type DataDirIdentity } from "./data-dir.ts";
 import { createL1Handler } from "./l1-rpc.ts";
 import { loggedL1, replayL1 } from "./l1-log.ts";
@@ -119,13 +120,15 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     const genesisHeads = await Promise.all(rollupChains.map(readGenesisHead));
     const engines = rollupChains.map((chain) => new EdrRollupEngine(chain));
     let inboxAddress: Address;
+    // Read once: replaying the rollups and restoring the sequencer both walk it.
+    const journal = stored === undefined ? [] : dataDir!.journal();
     if (stored === undefined) {
       await l1Requests.request({ method: "hardhat_setBalance", params: [sequencerAccount.address, "0x21e19e0c9bab2400000"] });
       inboxAddress = await deployInbox(l1Provider, sequencerAccount, { genesisTimestamp, rollups: genesisHeads });
       dataDir?.setIdentity({ genesisTimestamp, chains: identity });
     } else {
       await replayL1(l1Chain.provider, dataDir!.l1Log());
-      await replayRollups(dataDir!, engines);
+      await replayRollups(dataDir!, journal, engines);
       inboxAddress = inboxAddressOf(sequencerAccount.address);
     }
     const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
@@ -150,7 +153,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       onError: hooks.onError ?? ((error) => console.error(error instanceof Error ? error.message : error)),
       ...(hooks.onBatch === undefined ? {} : { onBatch: hooks.onBatch }),
     });
-    if (stored !== undefined) await sequencer.restore(dataDir!.journal());
+    if (stored !== undefined) await sequencer.restore(journal);
     sequencer.start();
     const signer = new DevSigner(devAccounts());
     const handlers: JsonRpcHandler[] = [
@@ -220,9 +223,9 @@ function openIdentity(dataDir: DataDir, identity: Record<string, unknown>): Data
 }
 
 /** Rebuilds the rollups by replaying, in order, every block the journal's slots produced. */
-async function replayRollups(dataDir: DataDir, engines: readonly EdrRollupEngine[]): Promise<void> {
+async function replayRollups(dataDir: DataDir, journal: readonly JournalEntry[], engines: readonly EdrRollupEngine[]): Promise<void> {
   const byChain = new Map(engines.map((engine) => [engine.chainId, engine]));
-  for (const entry of dataDir.journal()) {
+  for (const entry of journal) {
     if (entry.kind !== "slot") continue;
     for (const block of entry.slot.blocks) {
       const mined = await byChain.get(block.chainId)!.mineBlock(block.transactions, block.timestamp);

@@ -1,6 +1,7 @@
 import type { Address, Hex, RpcLog } from "viem";
 import type { Batch, InboxState } from "./batch/builder.ts";
 import type { PostedBatch } from "./batch/queue.ts";
+import type { DropReason } from "./reasons.ts";
 import type { Outcome } from "./records.ts";
 import type { SequencedTransaction, SlotResult } from "./types.ts";
 
@@ -152,7 +153,11 @@ export type JournalEntry =
   /** A slot was produced: its blocks, so the rollups can be rebuilt by replaying them. */
   | { kind: "slot"; slot: SlotResult }
   /** L1 accepted a batch; `inbox` is the inbox state after it. */
-  | { kind: "batch"; posted: PostedBatch; inbox: InboxState };
+  | { kind: "batch"; posted: PostedBatch; inbox: InboxState }
+  /** A ciphertext was accepted into the encrypted mempool. */
+  | { kind: "encrypted"; id: Hex; ciphertext: Hex; receivedAt: number }
+  /** A ciphertext's slot decrypted it: to an accepted transaction, or it was dropped. */
+  | { kind: "decrypted"; id: Hex; transactionHash?: Hex; dropReason?: DropReason };
 
 /**
  * Where the sequencer writes what must survive a crash. Each call to

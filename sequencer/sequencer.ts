@@ -183,7 +183,7 @@ export class SharedSequencer {
       sequencer: parameters.relayer.address,
       blockGasLimit: parameters.blockGasLimit,
     });
-    this.#encrypted = new EncryptedMempool(parameters.committee);
+    this.#encrypted = new EncryptedMempool(parameters.committee, (entry) => this.#journal(entry));
     this.#batches = new BatchQueue({
       l1: new FaultyL1(parameters.l1, this.#faults, this.#clock),
       inbox: parameters.inbox,
@@ -257,9 +257,11 @@ export class SharedSequencer {
       this.#mempool.drain();
       for (const [transaction, reason] of reasons) this.#settleDropped(transaction, reason);
     }
+    if (this.#parameters.journal === undefined) {
+      this.#encrypted.dropPending(dropReason("sequencer-stopped", "the sequencer stopped before the ciphertext's slot"));
+    }
     this.#commitJournal();
     this.#halt();
-    this.#encrypted.dropPending(dropReason("sequencer-stopped", "the sequencer stopped before the ciphertext's slot"));
     await this.#batches.drain(Math.max(0, deadline - this.#clock.now()));
     this.#batches.stop();
     this.#state = "stopped";
@@ -300,11 +302,16 @@ export class SharedSequencer {
    */
   async accept(chainId: number, raw: unknown, options: AcceptOptions = {}): Promise<SequencedTransaction> {
     this.#assertWritable();
-    const checked = await this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
-    this.#assertWritable();
-    const transaction = this.#admit(checked, { receivedAt: options.receivedAt ?? this.#clock.now() });
+    const transaction = await this.#acceptUncommitted(chainId, raw, options.receivedAt ?? this.#clock.now());
     this.#commitJournal();
     return transaction;
+  }
+
+  /** Checks and admits a transaction; its journal entry waits for the caller's commit. */
+  async #acceptUncommitted(chainId: number, raw: unknown, receivedAt: number): Promise<SequencedTransaction> {
+    const checked = await this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
+    this.#assertWritable();
+    return this.#admit(checked, { receivedAt });
   }
 
   #assertWritable(): void {
@@ -322,9 +329,15 @@ export class SharedSequencer {
   async submitEncrypted(ciphertext: unknown, options: AcceptOptions = {}): Promise<Hex> {
     this.#assertWritable();
     const { id, settled } = this.#encrypted.submit(ciphertext, options.receivedAt ?? this.#clock.now());
+    this.#commitJournal();
     if (this.#parameters.mode.kind !== "instant") return id;
     this.#produce();
-    await settled;
+    await Promise.race([
+      settled,
+      this.#halted.then((): never => {
+        throw new SequencerStoppedError({ keptPending: id });
+      }),
+    ]);
     const status = this.encryptedStatus(id)!;
     if (status.status === "dropped") {
       throw new TransactionDroppedError({
@@ -583,10 +596,12 @@ export class SharedSequencer {
     const slot = this.#nextSlot;
     const timestamp = Math.max(this.#lastTimestamp, Math.floor(this.#clock.now() / 1000));
     const seed = slotSeed(this.#parameters.seed, slot);
+    // Each decrypted transaction is journaled with its ciphertext's decryption, in one write.
     const encrypted = await this.#encrypted.decryptPending({
-      accept: (chainId, raw, receivedAt) => this.accept(chainId, raw, { receivedAt }),
+      accept: (chainId, raw, receivedAt) => this.#acceptUncommitted(chainId, raw, receivedAt),
       outcome: (hash) => this.#records.outcome(hash),
     });
+    this.#commitJournal();
     const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp, seed }, this.#parameters.blockGasLimit, (transaction) =>
       this.#faults.censors(transaction),
     );
@@ -707,6 +722,10 @@ export class SharedSequencer {
           break;
         case "batch":
           this.#batches.restorePosted(entry.posted, entry.inbox);
+          break;
+        case "encrypted":
+        case "decrypted":
+          this.#encrypted.restore(entry);
           break;
       }
     }

@@ -4,6 +4,7 @@ import { decodeRawTransaction } from "../intake.ts";
 import type { DropReason } from "../reasons.ts";
 import { dropReason } from "../reasons.ts";
 import type { TransactionStatus } from "../records.ts";
+import type { JournalEntry } from "../ports.ts";
 import type { SequencedTransaction, SlotResult } from "../types.ts";
 import { type Committee, ciphertextId, committeeSecret, decryptWithSecret, MalformedCiphertextError, orderCommitment } from "./threshold.ts";
 
@@ -45,11 +46,32 @@ const NO_SECRET: Hex = `0x${"00".repeat(33)}`;
  */
 export class EncryptedMempool {
   readonly #committee: Committee;
+  readonly #journal: (entry: JournalEntry) => void;
   readonly #submissions = new Map<Hex, EncryptedSubmission>();
   #pending: EncryptedSubmission[] = [];
 
-  constructor(committee: Committee) {
+  /** `journal` records submissions and decryptions, for a restart. */
+  constructor(committee: Committee, journal: (entry: JournalEntry) => void = () => undefined) {
     this.#committee = committee;
+    this.#journal = journal;
+  }
+
+  /**
+   * Restart: a journal entry of the encrypted mempool. A ciphertext whose
+   * slot never decrypted it waits again for the next slot.
+   */
+  restore(entry: JournalEntry & { kind: "encrypted" | "decrypted" }): void {
+    if (entry.kind === "encrypted") {
+      const submission: EncryptedSubmission = { ciphertext: entry.ciphertext, id: entry.id, receivedAt: entry.receivedAt, waiters: [] };
+      this.#submissions.set(entry.id, submission);
+      this.#pending.push(submission);
+      return;
+    }
+    const submission = this.#submissions.get(entry.id);
+    if (submission === undefined) return;
+    this.#pending = this.#pending.filter((waiting) => waiting !== submission);
+    if (entry.transactionHash !== undefined) submission.transactionHash = entry.transactionHash;
+    if (entry.dropReason !== undefined) submission.dropReason = entry.dropReason;
   }
 
   /** The committee's public key and threshold, for clients that encrypt (`xr_getCommitteeKey`). */
@@ -76,6 +98,7 @@ export class EncryptedMempool {
     const submission: EncryptedSubmission = { ciphertext: ciphertext.toLowerCase() as Hex, id, receivedAt, waiters: [] };
     this.#submissions.set(id, submission);
     this.#pending.push(submission);
+    this.#journal({ kind: "encrypted", id, ciphertext: submission.ciphertext, receivedAt });
     const settled = new Promise<void>((resolve) => submission.waiters.push(resolve));
     return { id, settled };
   }
@@ -123,10 +146,12 @@ export class EncryptedMempool {
         if (decoded.chainId === undefined) throw new Error("the decrypted transaction has no chain id, so its rollup is unknown");
         const transaction = await sink.accept(decoded.chainId, plaintext, submission.receivedAt);
         submission.transactionHash = transaction.hash;
+        this.#journal({ kind: "decrypted", id: submission.id, transactionHash: transaction.hash });
         void sink.outcome(transaction.hash).then(() => wake(submission));
       } catch (error) {
         const words = error instanceof Error ? ((error as Error & { shortMessage?: string }).shortMessage ?? error.message) : String(error);
         submission.dropReason = dropReason("decryption-failed", words);
+        this.#journal({ kind: "decrypted", id: submission.id, dropReason: submission.dropReason });
         wake(submission);
       }
     }
@@ -137,6 +162,7 @@ export class EncryptedMempool {
   dropPending(reason: DropReason): void {
     for (const submission of this.#pending.splice(0)) {
       submission.dropReason = reason;
+      this.#journal({ kind: "decrypted", id: submission.id, dropReason: reason });
       wake(submission);
     }
   }
