@@ -1,7 +1,7 @@
 import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from "viem";
 import { Admission, type CheckedTransaction, MAX_NONCE_GAP } from "./admission.ts";
 import type { Batch, InboxState } from "./batch/builder.ts";
-import { type BatchQueue as BatchQueueType, BatchQueue, type InboxConflict, type PostedBatch } from "./batch/queue.ts";
+import { BatchQueue, type InboxConflict, type PostedBatch } from "./batch/queue.ts";
 import type { Committee } from "./encryption/threshold.ts";
 import { type EncryptedTransactionStatus, EncryptedMempool } from "./encryption/mempool.ts";
 import {
@@ -24,9 +24,6 @@ import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, typ
 import type { RelayBuilder } from "./relayer.ts";
 import { type MessageHashes, type SequencedTransaction, type SlotResult, senderKey } from "./types.ts";
 
-export type { EncryptedTransactionStatus } from "./encryption/mempool.ts";
-export type { PostedBatch } from "./batch/queue.ts";
-export { MAX_NONCE_GAP } from "./admission.ts";
 
 /**
  * How the sequencer produces blocks.
@@ -141,7 +138,7 @@ export class SharedSequencer {
   readonly #records = new TransactionRecords();
   readonly #admission: Admission;
   readonly #encrypted: EncryptedMempool;
-  readonly #batches: BatchQueueType;
+  readonly #batches: BatchQueue;
   readonly #bundles = new Map<Hex, Hex[]>();
   /** Failed slot attempts per transaction. */
   readonly #slotAttempts = new Map<Hex, number>();
