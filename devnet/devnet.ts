@@ -19,7 +19,7 @@ import { type Chain, type ChainSpec, createChain, ROLLUP_BLOCK_GAS_LIMIT } from 
 import { EdrRollupEngine } from "../rollups/edr-engine.ts";
 import { checkBatch, MAX_BLOCKS_PER_BATCH } from "../sequencer/batch/check.ts";
 import { systemClock } from "../sequencer/clock.ts";
-import type { JournalEntry } from "../sequencer/ports.ts";
+import type { JournalEntry, RollupEngine } from "../sequencer/ports.ts";
 import { DataDir, DataDirError, type DataDirIdentity } from "./data-dir.ts";
 import { createL1Handler } from "./l1-rpc.ts";
 import { loggedL1, replayL1 } from "./l1-log.ts";
@@ -72,6 +72,12 @@ export interface StartDevnetHooks {
   /** Errors of background work (slot production, batch posting). Default: printed to stderr. */
   onError?: (error: unknown) => void;
   onBatch?: SequencerParameters["onBatch"];
+  /**
+   * Stands between the sequencer and each rollup's engine: for research
+   * and tests that watch, delay or fail engine calls (see `InterceptedEngine`
+   * in `sequencer/faults.ts`). Replay on restart does not go through it.
+   */
+  wrapEngine?: (engine: RollupEngine) => RollupEngine;
 }
 
 /**
@@ -133,7 +139,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     }
     const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
     sequencer = new SharedSequencer({
-      engines,
+      engines: hooks.wrapEngine === undefined ? engines : engines.map(hooks.wrapEngine),
       l1: new BatchPoster(l1Provider, sequencerAccount, inboxAddress),
       inbox,
       clock: systemClock,

@@ -1,7 +1,7 @@
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import type { Batch } from "./batch/builder.ts";
-import type { Clock, EngineSnapshot, InboxHead, L1Port, RollupEngine } from "./ports.ts";
+import type { CallRequest, Clock, EngineSnapshot, InboxHead, L1Port, RollupEngine } from "./ports.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /** The engine calls an `engine-error` fault can make throw. */
@@ -219,65 +219,68 @@ export class FaultRegistry {
 }
 
 /**
- * A rollup engine whose calls fail when an `engine-error` fault says so:
- * the stand-in that proves slots all-or-nothing.
+ * A rollup engine that calls `before(step)` ahead of each call, which may
+ * throw instead of letting the call reach the chain: how faults (and tests
+ * that count calls) stand between the sequencer and its engines.
  */
-export class FaultyEngine implements RollupEngine {
+export class InterceptedEngine implements RollupEngine {
   readonly chainId: number;
   readonly #inner: RollupEngine;
-  readonly #faults: FaultRegistry;
+  readonly #before: (step: EngineStep) => void;
 
-  constructor(inner: RollupEngine, faults: FaultRegistry) {
+  constructor(inner: RollupEngine, before: (step: EngineStep) => void) {
     this.#inner = inner;
-    this.#faults = faults;
+    this.#before = before;
     this.chainId = inner.chainId;
   }
 
-  // Every call is async, as a real engine's: a fault rejects the call's promise instead of throwing
-  // synchronously, which would stop the caller from starting the other rollups' calls of the same step.
-  #check(step: EngineStep): void {
-    if (this.#faults.takeEngineError(this.chainId, step)) throw new InjectedEngineError({ chainId: this.chainId, step });
-  }
-
+  // Each method is async, as a real engine's, so that a throw rejects the call rather than escaping synchronously.
   async mineBlock(raws: readonly Hex[], timestamp: number) {
-    this.#check("mine");
+    this.#before("mine");
     return this.#inner.mineBlock(raws, timestamp);
   }
 
   async snapshot() {
-    this.#check("snapshot");
+    this.#before("snapshot");
     return this.#inner.snapshot();
   }
 
   async revert(snapshot: EngineSnapshot) {
-    this.#check("revert");
+    this.#before("revert");
     return this.#inner.revert(snapshot);
   }
 
   async latestBlock() {
-    this.#check("read");
+    this.#before("read");
     return this.#inner.latestBlock();
   }
 
   async block(number: number) {
-    this.#check("read");
+    this.#before("read");
     return this.#inner.block(number);
   }
 
   async nonceOf(address: Address) {
-    this.#check("read");
+    this.#before("read");
     return this.#inner.nonceOf(address);
   }
 
   async balanceOf(address: Address) {
-    this.#check("read");
+    this.#before("read");
     return this.#inner.balanceOf(address);
   }
 
-  async call(...args: Parameters<RollupEngine["call"]>) {
-    this.#check("call");
-    return this.#inner.call(...args);
+  async call(request: CallRequest, blockNumber?: number) {
+    this.#before("call");
+    return this.#inner.call(request, blockNumber);
   }
+}
+
+/** A rollup engine whose calls fail when an `engine-error` fault says so: the stand-in that proves slots all-or-nothing. */
+export function faultyEngine(inner: RollupEngine, faults: FaultRegistry): RollupEngine {
+  return new InterceptedEngine(inner, (step) => {
+    if (faults.takeEngineError(inner.chainId, step)) throw new InjectedEngineError({ chainId: inner.chainId, step });
+  });
 }
 
 /** L1 as the faults let the sequencer see it: posts fail (`fail-l1-post`) or wait (`delay-batches`). */

@@ -14,7 +14,7 @@ import {
   TransactionDroppedError,
 } from "./errors.ts";
 import { type ExecutionContext, executeSlot, RollupRevertError } from "./executor.ts";
-import { type ActiveFault, FaultRegistry, FaultyEngine, FaultyL1, parseFault } from "./faults.ts";
+import { type ActiveFault, FaultRegistry, FaultyL1, faultyEngine, parseFault } from "./faults.ts";
 import { decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy } from "./policies/index.ts";
@@ -167,7 +167,7 @@ export class SharedSequencer {
     this.#halted = new Promise<void>((resolve) => {
       this.#halt = resolve;
     });
-    this.#engines = parameters.engines.map((engine) => new FaultyEngine(engine, this.#faults));
+    this.#engines = parameters.engines.map((engine) => faultyEngine(engine, this.#faults));
     const chainIds = parameters.engines.map((engine) => engine.chainId);
     for (const fault of parameters.faults ?? []) this.#faults.inject(parseFault(fault, chainIds));
     this.#nextGlobalSeq = parameters.inbox.nextGlobalSeq;
