@@ -1,7 +1,8 @@
 // `npm run bench`: throughput of a rollup endpoint against Hardhat's own
-// JSON-RPC server on the same workload, batch compression, and devnet
-// start-up time and memory. Every figure that has a baseline is printed as a
-// ratio against it, measured in the same run.
+// JSON-RPC server on the same workload, batch compression, devnet start-up
+// time and memory, and memory growth under a steady load against a Hardhat
+// node. Every figure that has a baseline is printed as a ratio against it,
+// measured in the same run.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startDevnet } from "../devnet/devnet.ts";
@@ -114,4 +115,7 @@ for (const rollups of [1, 4, 16]) {
     `  ${String(rollups).padStart(2)} rollups: ${fmt(devnet.ms)} ms, +${fmt(devnet.rssMb)} MiB RSS; raw chains ${fmt(raw.ms)} ms, +${fmt(raw.rssMb)} MiB (time ratio ${fmt(devnet.ms / raw.ms, 2)})`,
   );
 }
+
+await (await import("./restart.ts")).printRestartBenchmark();
+await (await import("./memory.ts")).printMemoryBenchmark();
 process.exit(0);

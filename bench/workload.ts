@@ -1,6 +1,7 @@
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, keccak256, serializeTransaction, type TransactionSerializableEIP1559 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type DevAccount, devAccounts } from "../rollups/accounts.ts";
+import { signHash } from "../sequencer/secp256k1.ts";
 
 /** The call every transaction of a workload makes. */
 export interface WorkloadCall {
@@ -43,10 +44,38 @@ export async function signCalls(
   );
 }
 
+/** Where every benchmark transfer goes. */
+const TRANSFER_RECIPIENT: Address = "0x000000000000000000000000000000000000beef";
+
 /** Pre-signed value transfers to a fixed recipient (see {@link signCalls}). */
 export function signTransfers(chainId: number, senders: number, perSender: number): Promise<Hex[][]> {
-  const recipient = "0x000000000000000000000000000000000000beef";
-  return signCalls(chainId, devAccounts().slice(0, senders), perSender, { to: recipient, value: 1n, gas: 21_000n });
+  return signCalls(chainId, devAccounts().slice(0, senders), perSender, { to: TRANSFER_RECIPIENT, value: 1n, gas: 21_000n });
+}
+
+
+/**
+ * Signs value transfers to the same recipient as {@link signTransfers} on
+ * demand, nonces counted from 0 per sender (the index of a development
+ * account), with libsecp256k1: tens of µs each, so a load of any length
+ * signs as it goes instead of holding every transaction in memory.
+ */
+export function transferSigner(chainId: number): (sender: number) => Hex {
+  const accounts = devAccounts();
+  const nonces = accounts.map(() => 0);
+  return (sender) => {
+    const { privateKey } = accounts[sender]!;
+    const transaction: TransactionSerializableEIP1559 = {
+      type: "eip1559",
+      chainId,
+      nonce: nonces[sender]!++,
+      to: TRANSFER_RECIPIENT,
+      value: 1n,
+      gas: 21_000n,
+      maxFeePerGas: 10_000_000_000n,
+      maxPriorityFeePerGas: 1n,
+    };
+    return serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), privateKey));
+  };
 }
 
 /** One sender's share of a workload: its signed transactions, in nonce order, and where to send them. */

@@ -68,19 +68,53 @@ export function hardhatRuntime(): Promise<HardhatRuntimeEnvironment> {
 export async function createChain(spec: ChainSpec): Promise<Chain> {
   const hre = await hardhatRuntime();
   const isRollup = spec.kind === "rollup";
-  const connection = await hre.network.create({
-    network: isRollup ? "xrollupRollup" : "xrollupL1",
-    chainType: NETWORK_TEMPLATES[spec.kind].chainType,
-    override: {
-      chainId: spec.chainId,
-      initialDate: new Date(spec.genesisTimestamp * 1000),
-      accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE },
-      // Rollup blocks are produced only by the sequencer, in its order, at
-      // the timestamps it commits to L1.
-      mining: isRollup ? { auto: false, interval: 0, mempool: { order: "fifo" } } : { auto: true, interval: 0 },
-      allowBlocksWithSameTimestamp: isRollup,
-      blockGasLimit: isRollup ? ROLLUP_BLOCK_GAS_LIMIT : 60_000_000n,
-    },
-  });
+  const connection = await withStateCacheLimit(() =>
+    hre.network.create({
+      network: isRollup ? "xrollupRollup" : "xrollupL1",
+      chainType: NETWORK_TEMPLATES[spec.kind].chainType,
+      override: {
+        chainId: spec.chainId,
+        initialDate: new Date(spec.genesisTimestamp * 1000),
+        accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE },
+        // Rollup blocks are produced only by the sequencer, in its order, at
+        // the timestamps it commits to L1.
+        mining: isRollup ? { auto: false, interval: 0, mempool: { order: "fifo" } } : { auto: true, interval: 0 },
+        allowBlocksWithSameTimestamp: isRollup,
+        blockGasLimit: isRollup ? ROLLUP_BLOCK_GAS_LIMIT : 60_000_000n,
+      },
+    }),
+  );
   return { spec, provider: connection.provider, close: () => connection.close() };
+}
+
+/**
+ * How many whole states (one per block) each chain keeps in memory. EDR
+ * keeps 100,000 by default, about 20 KB per block mined: at one transaction
+ * per block, 200 MB per 10,000 transactions that are never given back.
+ * With this many, the states of the latest blocks (what the sequencer,
+ * `latest` reads and revert reasons use) stay cached; a state further back
+ * is rebuilt from the block diffs when asked for (about 0.1 ms per block
+ * from genesis).
+ */
+export const CACHED_STATES_PER_CHAIN = 256;
+
+/** EDR's only knob for it: read when a chain is created, not part of its public options. */
+const CACHED_STATES_ENV = "__EDR_MAX_CACHED_STATES";
+
+let creating = 0;
+
+/**
+ * Creates chains with EDR's state cache limited to
+ * {@link CACHED_STATES_PER_CHAIN}, unless the user set the variable. The
+ * variable is set only while our chains are being created, so other Hardhat
+ * networks of the process (a benchmark's baseline) keep Hardhat's default.
+ */
+async function withStateCacheLimit<T>(create: () => Promise<T>): Promise<T> {
+  const ours = creating > 0 || process.env[CACHED_STATES_ENV] === undefined;
+  if (ours && creating++ === 0) process.env[CACHED_STATES_ENV] = String(CACHED_STATES_PER_CHAIN);
+  try {
+    return await create();
+  } finally {
+    if (ours && --creating === 0) delete process.env[CACHED_STATES_ENV];
+  }
 }

@@ -27,14 +27,29 @@ interface RpcReceipt {
   logs: RpcLog[];
 }
 
+/** An EDR snapshot id (`evm_snapshot`'s answer), as a number that orders them. */
+type SnapshotId = bigint;
+
 /**
  * The sequencer's {@link RollupEngine} over an in-process EDR chain (Hardhat
  * 3), mined only on demand: the one place that speaks EDR's chain-control
  * methods for the sequencer.
+ *
+ * Snapshots: EDR keeps every `evm_snapshot` until an `evm_revert` to it or
+ * to an earlier one (6 to 17 KB each, measured, and the sequencer takes one
+ * per rollup per slot), and has no method that frees one. But `evm_revert(id)`
+ * drops every snapshot from `id` on *before* it looks `id` up, so a revert to
+ * an id that was never handed out (0: EDR counts from 1) drops them all and
+ * leaves the chain as it is. {@link release} uses that once every snapshot
+ * taken is released or used up.
  */
 export class EdrRollupEngine implements RollupEngine {
   readonly chainId: number;
   readonly #chain: Chain;
+  /** The EDR snapshots that exist, oldest first, and whether the sequencer released each. */
+  readonly #snapshots: { id: SnapshotId; released: boolean }[] = [];
+  /** The last snapshot operation: each waits for the one before (see {@link #inOrder}). */
+  #snapshotOps: Promise<void> = Promise.resolve();
 
   constructor(chain: Chain) {
     this.#chain = chain;
@@ -76,13 +91,57 @@ export class EdrRollupEngine implements RollupEngine {
     return { block, outcomes };
   }
 
-  async snapshot(): Promise<EngineSnapshot> {
-    return { id: await this.#request<Hex>("evm_snapshot") };
+  snapshot(): Promise<EngineSnapshot> {
+    return this.#inOrder(async () => {
+      const id = await this.#request<Hex>("evm_snapshot");
+      this.#snapshots.push({ id: BigInt(id), released: false });
+      return { id };
+    });
   }
 
-  async revert(snapshot: EngineSnapshot): Promise<void> {
-    const reverted = await this.#request<boolean>("evm_revert", [snapshot.id]);
-    if (!reverted) throw new Error(`Rollup ${this.chainId} could not go back to snapshot ${String(snapshot.id)}`);
+  revert(snapshot: EngineSnapshot): Promise<void> {
+    return this.#inOrder(async () => {
+      const reverted = await this.#request<boolean>("evm_revert", [snapshot.id]);
+      // EDR dropped this snapshot and every later one, whether it went back or not.
+      const from = snapshotId(snapshot);
+      if (from !== undefined) this.#snapshots.splice(0, this.#snapshots.length, ...this.#snapshots.filter(({ id }) => id < from));
+      if (!reverted) throw new Error(`Rollup ${this.chainId} could not go back to snapshot ${String(snapshot.id)}`);
+    });
+  }
+
+  /**
+   * Says that the sequencer will not go back to `snapshot`. Once every
+   * snapshot taken is released or used up, EDR drops them all, so a slot
+   * that succeeded leaves nothing behind. Never rejects: a snapshot that
+   * could not be dropped costs memory, not correctness, and goes with the
+   * next ones.
+   */
+  release(snapshot: EngineSnapshot): Promise<void> {
+    return this.#inOrder(async () => {
+      const id = snapshotId(snapshot);
+      const entry = this.#snapshots.find((candidate) => candidate.id === id);
+      if (entry !== undefined) entry.released = true;
+      if (this.#snapshots.length === 0 || this.#snapshots.some(({ released }) => !released)) return;
+      try {
+        await this.#request<boolean>("evm_revert", [UNUSED_SNAPSHOT_ID]);
+        this.#snapshots.length = 0;
+      } catch {
+        // Kept: dropped with the next release.
+      }
+    });
+  }
+
+  /**
+   * Runs snapshot bookkeeping one operation at a time, in call order, so
+   * that dropping EDR's snapshots never races a snapshot being taken.
+   */
+  #inOrder<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#snapshotOps.then(operation);
+    this.#snapshotOps = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   async latestBlock(): Promise<EngineBlock> {
@@ -116,6 +175,14 @@ export class EdrRollupEngine implements RollupEngine {
       return { kind: "reverted", data: revertDataOf(error), message: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+/** A snapshot id EDR never hands out (it counts from 1): reverting to it drops every snapshot and changes nothing else. */
+const UNUSED_SNAPSHOT_ID: Hex = "0x0";
+
+/** The EDR id behind a snapshot handle; `undefined` for a handle no EDR engine made. */
+function snapshotId(snapshot: EngineSnapshot): SnapshotId | undefined {
+  return isHex(snapshot.id) ? BigInt(snapshot.id) : undefined;
 }
 
 function toEngineBlock(chainId: number, block: RpcBlock): EngineBlock {

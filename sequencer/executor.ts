@@ -104,15 +104,21 @@ export async function executeSlot(context: ExecutionContext, plan: SlotPlan): Pr
 /** Thrown inside {@link executeSlot} to send the fast path back to the slot's start. */
 const NEEDS_UNITS = Symbol("needs the unit-by-unit path");
 
-/** Runs `work`; if it throws, every engine goes back to where it was, and the error is rethrown. */
+/**
+ * Runs `work`; if it throws, every engine goes back to where it was, and the
+ * error is rethrown. If it succeeds, the engines may free the snapshots.
+ */
 async function atomically<T>(engines: readonly RollupEngine[], work: () => Promise<T>): Promise<T> {
   const snapshots = await snapshotAll(engines);
+  let result: T;
   try {
-    return await work();
+    result = await work();
   } catch (error) {
     await revertAll(engines, snapshots);
     throw error;
   }
+  await releaseAll(engines, snapshots);
+  return result;
 }
 
 /** The fast path; `undefined` when the slot needs the unit-by-unit path. */
@@ -157,6 +163,7 @@ async function executeUnitByUnit(context: ExecutionContext, plan: SlotPlan): Pro
         ? await runUnit(context, unit, plan.timestamp, steps)
         : { reason: droppedPredecessor(droppedNonces.get(senderKey(predecessor))!) };
     if (failure === undefined) {
+      if (snapshots !== undefined) await releaseAll(context.engines, snapshots);
       execution.included.push(...steps);
       execution.blocks.push(...steps.map((step) => step.block));
       execution.relayedMessages ||= steps.length > unit.length;
@@ -357,8 +364,18 @@ async function onEvery<T>(engines: readonly RollupEngine[], call: (engine: Rollu
   return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
-function snapshotAll(engines: readonly RollupEngine[]): Promise<EngineSnapshot[]> {
-  return onEvery(engines, (engine) => engine.snapshot());
+/** One snapshot per engine; if any engine cannot take one, the others' are released and the first failure is thrown. */
+async function snapshotAll(engines: readonly RollupEngine[]): Promise<EngineSnapshot[]> {
+  const taken = await Promise.allSettled(engines.map(async (engine) => engine.snapshot()));
+  const failed = taken.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed === undefined) return taken.map((result) => (result as PromiseFulfilledResult<EngineSnapshot>).value);
+  await Promise.all(taken.map(async (result, index) => (result.status === "fulfilled" ? engines[index]!.release(result.value) : undefined)));
+  throw failed.reason;
+}
+
+/** Tells every engine its snapshot will not be gone back to (a unit or a slot succeeded). */
+async function releaseAll(engines: readonly RollupEngine[], snapshots: readonly EngineSnapshot[]): Promise<void> {
+  await Promise.all(engines.map(async (engine, index) => engine.release(snapshots[index]!)));
 }
 
 /** Thrown when a rollup cannot go back to the start of a failed slot: its state is no longer what the sequencer knows. */

@@ -250,6 +250,11 @@ export class InterceptedEngine implements RollupEngine {
     return this.#inner.revert(snapshot);
   }
 
+  // Not a step: releasing never fails a slot (see RollupEngine.release).
+  async release(snapshot: EngineSnapshot) {
+    return this.#inner.release(snapshot);
+  }
+
   async latestBlock() {
     this.#before("read");
     return this.#inner.latestBlock();

@@ -71,6 +71,12 @@ export interface RollupEngine {
   snapshot(): Promise<EngineSnapshot>;
   /** Goes back to a state taken with {@link snapshot}; the snapshot and every later one are used up. */
   revert(snapshot: EngineSnapshot): Promise<void>;
+  /**
+   * Says the sequencer will not go back to `snapshot`, so the engine may
+   * free it: every snapshot is either reverted to (or used up by an earlier
+   * one) or released. Never rejects: a snapshot kept costs memory only.
+   */
+  release(snapshot: EngineSnapshot): Promise<void>;
   /** The latest block. */
   latestBlock(): Promise<EngineBlock>;
   /** A block by number, or `undefined` past the head. */

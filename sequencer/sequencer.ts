@@ -155,18 +155,16 @@ export class SharedSequencer {
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
   /** Set when a rollup could not go back to the start of a failed slot: the sequencer produces no more slots. */
   #broken: RollupRevertError | undefined;
-  /** Settles once the sequencer has stopped: pending transactions then stay pending (with a journal). */
-  readonly #halted: Promise<void>;
-  #halt!: () => void;
+  /** Set once the sequencer has stopped: pending transactions then stay pending (with a journal). */
+  #halted = false;
+  /** Clients waiting for an outcome (instant mode), each told if the sequencer halts first. */
+  readonly #haltListeners = new Set<() => void>();
   /** Journal entries of the change under way, written at once by {@link #commitJournal}. */
   #journalEntries: JournalEntry[] = [];
 
   constructor(parameters: SequencerParameters) {
     this.#parameters = parameters;
     this.#clock = parameters.clock;
-    this.#halted = new Promise<void>((resolve) => {
-      this.#halt = resolve;
-    });
     this.#engines = parameters.engines.map((engine) => faultyEngine(engine, this.#faults));
     const chainIds = parameters.engines.map((engine) => engine.chainId);
     for (const fault of parameters.faults ?? []) this.#faults.inject(parseFault(fault, chainIds));
@@ -329,12 +327,7 @@ export class SharedSequencer {
     this.#commitJournal();
     if (this.#parameters.mode.kind !== "instant") return id;
     this.#produce();
-    await Promise.race([
-      settled,
-      this.#halted.then((): never => {
-        throw new SequencerStoppedError({ keptPending: id });
-      }),
-    ]);
+    await this.#unlessHalted(settled, id);
     const status = this.encryptedStatus(id)!;
     if (status.status === "dropped") {
       throw new TransactionDroppedError({
@@ -474,12 +467,28 @@ export class SharedSequencer {
    * waiting clients are told so rather than left without an answer.
    */
   #outcomeUnlessHalted(hash: Hex): Promise<Outcome> {
-    return Promise.race([
-      this.#records.outcome(hash),
-      this.#halted.then((): never => {
-        throw new SequencerStoppedError({ keptPending: hash });
-      }),
-    ]);
+    return this.#unlessHalted(this.#records.outcome(hash), hash);
+  }
+
+  /** `settled`, unless the sequencer halts first: then a {@link SequencerStoppedError} saying that `id` stays pending. */
+  #unlessHalted<T>(settled: Promise<T>, id: Hex): Promise<T> {
+    const stopped = () => new SequencerStoppedError({ keptPending: id });
+    if (this.#halted) return Promise.race([settled, Promise.reject(stopped())]);
+    return new Promise<T>((resolve, reject) => {
+      // One listener per waiting client, removed once it has its answer: a
+      // reaction on a promise that settles only at stop would stay for every
+      // transaction ever sent (about 500 bytes each).
+      const halt = () => reject(stopped());
+      this.#haltListeners.add(halt);
+      void settled.then(resolve, reject).finally(() => this.#haltListeners.delete(halt));
+    });
+  }
+
+  /** The sequencer has stopped: clients still waiting are told that their transaction stays pending. */
+  #halt(): void {
+    this.#halted = true;
+    for (const halt of this.#haltListeners) halt();
+    this.#haltListeners.clear();
   }
 
   /** Resolves when the given accepted transaction is included or dropped. */

@@ -1,11 +1,12 @@
 import { expect } from "chai";
-import { encodeFunctionData, getContractAddress, type Hex, keccak256 } from "viem";
+import { encodeFunctionData, getContractAddress, type Hex, keccak256, toHex } from "viem";
 import { artifact } from "../../contracts/artifacts.ts";
 import { type Devnet, type DevnetChain, startDevnet } from "../../devnet/devnet.ts";
 import { devAccounts } from "../../rollups/accounts.ts";
 import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import { type EngineStep, InjectedEngineError, InterceptedEngine } from "../../sequencer/faults.ts";
+import type { RollupEngine } from "../../sequencer/ports.ts";
 import type { SlotResult } from "../../sequencer/types.ts";
 import { labelAddress, signTransaction } from "../support/fixtures.ts";
 
@@ -56,6 +57,8 @@ class CallCounter {
 interface CountingDevnet {
   devnet: Devnet;
   counter: CallCounter;
+  /** The rollups' EDR engines, behind the counting ones. */
+  engines: RollupEngine[];
   /** Errors of the sequencer's background work and failed slots. */
   errors: unknown[];
 }
@@ -63,14 +66,18 @@ interface CountingDevnet {
 async function startCountingDevnet(): Promise<CountingDevnet> {
   const counter = new CallCounter();
   const errors: unknown[] = [];
+  const engines: RollupEngine[] = [];
   const devnet = await startDevnet(
     { rollups: 2, manual: true },
     {
       onError: (error) => errors.push(error),
-      wrapEngine: (engine) => new InterceptedEngine(engine, (step) => counter.record(engine.chainId, step)),
+      wrapEngine: (engine) => {
+        engines.push(engine);
+        return new InterceptedEngine(engine, (step) => counter.record(engine.chainId, step));
+      },
     },
   );
-  return { devnet, counter, errors };
+  return { devnet, counter, engines, errors };
 }
 
 /** A rollup's latest block, read from the chain (reads do not go through the sequencer's engines). */
@@ -281,5 +288,18 @@ describe("a slot is all or nothing: an engine call that throws, at every step of
 
   it("re-derives both rollups from L1 after the failures", async function () {
     await expectVerified();
+  });
+
+  it("leaves none of its snapshots in EDR after all those slots, succeeded or failed", async function () {
+    for (const engine of counting.engines) {
+      // A snapshot taken now gets the next EDR id; every id below it is one the sequencer took. A revert to an
+      // id succeeds only while EDR holds it (and drops it and every later one), so ask from the newest down.
+      const probe = BigInt((await engine.snapshot()).id as Hex);
+      const held: bigint[] = [];
+      for (let id = probe - 1n; id >= 1n; id--) {
+        if (await engine.revert({ id: toHex(id) }).then(() => true, () => false)) held.push(id);
+      }
+      expect(held, `snapshots EDR still holds on rollup ${engine.chainId}, of ${probe - 1n} taken`).to.deep.equal([]);
+    }
   });
 });
