@@ -3,6 +3,7 @@ import { isError, type JsonRpcProvider, Wallet } from "ethers";
 import { type Address, encodeDeployData, encodeFunctionData, getContractAddress, type Hex, keccak256, zeroHash } from "viem";
 import { MESSENGER_ADDRESS } from "../../contracts/addresses.ts";
 import { artifact } from "../../contracts/artifacts.ts";
+import { type DemoDeployment, deployDemo } from "../../demo/deploy.ts";
 import type { Devnet, DevnetChain } from "../../devnet/devnet.ts";
 import { JSON_RPC_ERROR_CODES } from "../../errors/base.ts";
 import { defaultSequencerAccount } from "../../rollups/accounts.ts";
@@ -25,6 +26,7 @@ import { accountAddress, devKey, inboxAddress, labelAddress, readInboxState, sta
 const relayChain = artifact("MessageRelayChain");
 const demoToken = artifact("DemoToken");
 const messenger = artifact("L2ToL2CrossDomainMessenger");
+const bridgedToken = artifact("BridgedToken");
 const RECIPIENT = labelAddress("findings recipient");
 /** Fees raised by exactly the 10% a replacement must pay. */
 const BUMPED = { maxFeePerGas: (TEST_FEES.maxFeePerGas * 110n) / 100n, maxPriorityFeePerGas: (TEST_FEES.maxPriorityFeePerGas * 110n) / 100n };
@@ -497,6 +499,59 @@ describe("findings, reproduced over HTTP with ethers", function () {
       expect(await replacementAnswer).to.equal(keccak256(replacement));
       expect(await onA.getBalance(RECIPIENT)).to.equal(6n);
       expect((await transactionStatus(onA, keccak256(first)))?.reasonCode).to.equal("replaced");
+    });
+  });
+
+  describe("the demo's bridge, attacked as a user would", function () {
+    let devnet: Devnet;
+    let demo: DemoDeployment;
+    let onA: JsonRpcProvider;
+    let onB: JsonRpcProvider;
+
+    before(async function () {
+      devnet = await startTestDevnet({ rollups: 2 });
+      demo = await deployDemo(devnet);
+      onA = ethersProvider(demo.a.rpcUrl, demo.a.chainId, { batch: false });
+      onB = ethersProvider(demo.b.rpcUrl, demo.b.chainId, { batch: false });
+    });
+
+    after(async function () {
+      onA?.destroy();
+      onB?.destroy();
+      await devnet?.stop();
+    });
+
+    it("cannot make the token send a message in its own name: bridging to the messenger mints no 10^30 xUSD anywhere", async function () {
+      const token = demo.addresses.bridged;
+      const attacker = new Wallet(devKey(devnet, 7), onA);
+      const attackerAddress = attacker.address as Address;
+      const supplies = async () => [await demo.read.bridgedTotalSupply("a"), await demo.read.bridgedTotalSupply("b")];
+      const before = await supplies();
+      // The attack needs no xUSD at all: bridge 0 to the messenger on B, with data that has the token there send its
+      // twin on A a relayMint of 10^30 to the attacker, which the twin would trust as the token's own message.
+      const mintToAttacker = encodeFunctionData({
+        abi: bridgedToken.abi,
+        functionName: "relayMint",
+        args: [attackerAddress, attackerAddress, 10n ** 30n, "0x"],
+      });
+      const sendAsToken = encodeFunctionData({ abi: messenger.abi, functionName: "sendMessage", args: [BigInt(demo.a.chainId), token, mintToAttacker] });
+      const attack = await signWith(attacker, demo.a.chainId, {
+        nonce: 0,
+        to: token,
+        data: encodeFunctionData({
+          abi: bridgedToken.abi,
+          functionName: "bridgeAndCall",
+          args: [BigInt(demo.b.chainId), MESSENGER_ADDRESS, 0n, sendAsToken, 300_000n],
+        }),
+        gasLimit: 500_000n,
+      });
+      const refused = await rpcErrorOf(sendRaw(onA, attack));
+      expect(refused.code).to.equal(JSON_RPC_ERROR_CODES.transactionRejected);
+      expect(refused.data).to.deep.include({ hash: keccak256(attack), reasonCode: "action-reverted" });
+      expect(await supplies()).to.deep.equal(before);
+      expect(await tokenBalance(onA, token, attackerAddress)).to.equal(0n);
+      expect(await tokenBalance(onB, token, attackerAddress)).to.equal(0n);
+      expect(await onA.getTransactionCount(attackerAddress)).to.equal(0);
     });
   });
 });
