@@ -142,6 +142,7 @@ export class BatchQueue {
   async #postNext(): Promise<void> {
     if (this.#unbatched.length === 0 || this.#conflict !== undefined) return;
     const slots = this.#fitting();
+    const cutByLimit = slots.length < this.#unbatched.length;
     const batch = buildBatch(slots, this.#inbox);
     const violation = this.#parameters.check(batch, this.#inbox);
     if (violation !== undefined) {
@@ -157,7 +158,8 @@ export class BatchQueue {
       this.#accepted(batch, l1TxHash);
       this.#failures = 0;
       this.#parameters.onBatch?.(batch, l1TxHash);
-      if (this.#unbatched.length > 0) await this.#postNext();
+      // Only what the block limit kept out goes on at once; slots produced meanwhile wait for the next flush.
+      if (cutByLimit) await this.#postNext();
     } catch (error) {
       this.#failures += 1;
       this.#parameters.onError?.(error);

@@ -1,0 +1,169 @@
+import { expect } from "chai";
+import { type Hex, keccak256, toHex, zeroHash } from "viem";
+import { applyBatch, type Batch, buildBatch, type InboxState } from "../../sequencer/batch/builder.ts";
+import { BatchQueue, InboxConflictError } from "../../sequencer/batch/queue.ts";
+import { ManualClock } from "../../sequencer/clock.ts";
+import type { InboxHead, L1Port } from "../../sequencer/ports.ts";
+import type { SlotResult } from "../../sequencer/types.ts";
+
+const CHAIN_ID = 901;
+
+const GENESIS: InboxState = {
+  batchNumber: 0,
+  batchHash: zeroHash,
+  nextGlobalSeq: 0,
+  heads: [{ chainId: CHAIN_ID, head: { blockNumber: 0, blockHash: keccak256(toHex("genesis")), stateRoot: keccak256(toHex("root 0")) } }],
+};
+
+/** Slot `n` with one empty block (block `n`) on the one rollup. */
+function slot(n: number): SlotResult {
+  return {
+    slot: n,
+    timestamp: 1_000 + n,
+    included: [],
+    dropped: [],
+    blocks: [{ chainId: CHAIN_ID, number: n, hash: keccak256(toHex(`block ${n}`)), stateRoot: keccak256(toHex(`root ${n}`)), timestamp: 1_000 + n, transactions: [] }],
+    messageHashes: [{ sent: [zeroHash], relayed: [zeroHash] }],
+    randomness: { commitment: zeroHash, seed: zeroHash },
+  };
+}
+
+/**
+ * An L1 that accepts the batches that chain onto its inbox, fails the next
+ * `failures` posts, and lets a test post as another account would.
+ */
+class FakeL1 implements L1Port {
+  inbox: InboxState = GENESIS;
+  failures = 0;
+  readonly posted: Batch[] = [];
+
+  async postBatch(batch: Batch): Promise<Hex> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error("L1 is down");
+    }
+    if (batch.header.prevHash !== this.inbox.batchHash) throw new Error("BatchOutOfOrder");
+    this.accept(batch);
+    return keccak256(toHex(`l1 tx ${batch.header.number}`));
+  }
+
+  accept(batch: Batch): void {
+    this.posted.push(batch);
+    this.inbox = applyBatch(this.inbox, batch);
+  }
+
+  async inboxHead(): Promise<InboxHead> {
+    return { batchCount: this.inbox.batchNumber, lastBatchHash: this.inbox.batchHash, nextGlobalSeq: this.inbox.nextGlobalSeq };
+  }
+
+  async batchTransaction(number: number): Promise<Hex | undefined> {
+    return number <= this.inbox.batchNumber ? keccak256(toHex(`l1 tx ${number}`)) : undefined;
+  }
+}
+
+function queueOn(l1: FakeL1, clock: ManualClock, { maxBlocksPerBatch = 100 } = {}) {
+  const errors: unknown[] = [];
+  const queue = new BatchQueue({
+    l1,
+    inbox: GENESIS,
+    clock,
+    maxBlocksPerBatch,
+    check: () => undefined,
+    onError: (error) => errors.push(error),
+  });
+  return { queue, errors };
+}
+
+/** Lets the queue's promise chain run after the clock fired a timer. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("batch queue (fake L1, manual clock)", function () {
+  it("posts the slots produced so far as one batch, and the next ones as the next batch", async function () {
+    const l1 = new FakeL1();
+    const { queue } = queueOn(l1, new ManualClock(0));
+    queue.add(slot(1));
+    queue.add(slot(2));
+    await queue.flush();
+    queue.add(slot(3));
+    await queue.flush();
+    expect(l1.posted.map((batch) => [Number(batch.header.number), batch.slots])).to.deep.equal([
+      [1, { first: 1, last: 2 }],
+      [2, { first: 3, last: 3 }],
+    ]);
+    expect(queue.batchOf(2)?.number).to.equal(1);
+    expect(queue.batchOf(3)?.number).to.equal(2);
+    expect(queue.unbatched).to.have.length(0);
+  });
+
+  it("retries a failed post with backoff on the clock (50 ms, then 100 ms), in order, and keeps the slots meanwhile", async function () {
+    const l1 = new FakeL1();
+    const clock = new ManualClock(0);
+    const { queue, errors } = queueOn(l1, clock);
+    l1.failures = 2;
+    queue.add(slot(1));
+    await queue.flush();
+    expect([l1.posted.length, queue.failures, queue.batchOf(1)]).to.deep.equal([0, 1, null]);
+    clock.advance(49);
+    await settle();
+    expect(queue.failures).to.equal(1);
+    clock.advance(1);
+    await settle();
+    expect([l1.posted.length, queue.failures]).to.deep.equal([0, 2]);
+    queue.add(slot(2));
+    clock.advance(100);
+    await settle();
+    expect(l1.posted.map((batch) => batch.slots)).to.deep.equal([{ first: 1, last: 2 }]);
+    expect([queue.failures, errors.length]).to.deep.equal([0, 2]);
+  });
+
+  it("splits slots into batches that keep every rollup within the inbox's block limit", async function () {
+    const l1 = new FakeL1();
+    const { queue } = queueOn(l1, new ManualClock(0), { maxBlocksPerBatch: 2 });
+    for (let n = 1; n <= 5; n++) queue.add(slot(n));
+    await queue.flush();
+    expect(l1.posted.map((batch) => batch.slots)).to.deep.equal([
+      { first: 1, last: 2 },
+      { first: 3, last: 4 },
+      { first: 5, last: 5 },
+    ]);
+  });
+
+  it("notices another account posted to the inbox, says so, and stops retrying a doomed batch", async function () {
+    const l1 = new FakeL1();
+    const clock = new ManualClock(0);
+    const { queue, errors } = queueOn(l1, clock);
+    // Someone else's batch 1, with another block 1, lands first.
+    const theirs = slot(1);
+    theirs.blocks[0]!.hash = keccak256(toHex("their block 1"));
+    l1.accept(buildBatch([theirs], GENESIS));
+    queue.add(slot(1));
+    await queue.flush();
+    expect(errors.at(-1)).to.be.instanceOf(InboxConflictError);
+    expect(queue.conflict?.expected.batchCount).to.equal(0);
+    expect(queue.conflict?.actual.batchCount).to.equal(1);
+    const attempts = errors.length;
+    clock.advance(60_000);
+    await settle();
+    await queue.flush();
+    expect(errors).to.have.length(attempts);
+    expect(l1.posted).to.have.length(1);
+  });
+
+  it("on restart, recognises a batch L1 accepted before the crash recorded it", async function () {
+    const l1 = new FakeL1();
+    const before = queueOn(l1, new ManualClock(0)).queue;
+    before.add(slot(1));
+    before.add(slot(2));
+    await before.flush();
+    // The crash came before the journal recorded batch 1: the restarted queue has its slots as unbatched.
+    const { queue } = queueOn(l1, new ManualClock(0));
+    queue.add(slot(1));
+    queue.add(slot(2));
+    queue.add(slot(3));
+    await queue.reconcile();
+    expect(queue.posted.map(({ number, slots }) => [number, slots])).to.deep.equal([[1, { first: 1, last: 2 }]]);
+    expect(queue.unbatched.map(({ slot: n }) => n)).to.deep.equal([3]);
+    await queue.flush();
+    expect(l1.posted.map((batch) => Number(batch.header.number))).to.deep.equal([1, 2]);
+  });
+});
