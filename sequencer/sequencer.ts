@@ -714,9 +714,9 @@ export class SharedSequencer {
           const { transaction } = entry;
           this.#records.accept(transaction);
           this.#arrivals = Math.max(this.#arrivals, transaction.arrival + 1);
-          if (transaction.bundleId !== undefined) {
-            this.#bundles.set(transaction.bundleId, [...(this.#bundles.get(transaction.bundleId) ?? []), transaction.hash]);
-          }
+          const bundle = transaction.bundleId === undefined ? undefined : (this.#bundles.get(transaction.bundleId) ?? []);
+          // A bundle sent again after it was dropped journals its transactions again.
+          if (bundle !== undefined && !bundle.includes(transaction.hash)) this.#bundles.set(transaction.bundleId!, [...bundle, transaction.hash]);
           break;
         }
         case "settled":
