@@ -13,14 +13,7 @@ import {
 } from "../../rollups/log-range.ts";
 import { RequestTimeoutError, startRpcServer, type JsonRpcHandler, type RpcServer } from "../../rollups/rpc-server.ts";
 import type { Devnet } from "../../devnet/devnet.ts";
-import { collect, startTestDevnet } from "../support/fixtures.ts";
-
-interface JsonRpcResponse {
-  jsonrpc: "2.0";
-  id: string | number | null;
-  result?: unknown;
-  error?: { code: number; message: string; data?: unknown };
-}
+import { collect, type JsonRpcResponse, startTestDevnet } from "../support/fixtures.ts";
 
 const HOST = "127.0.0.1";
 /** 2^48: a toBlock no chain reaches, which EDR would walk block by block. */
