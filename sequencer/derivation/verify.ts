@@ -1,5 +1,6 @@
 import {
   type Address,
+  BaseError,
   createPublicClient,
   custom,
   decodeFunctionData,
@@ -84,9 +85,10 @@ export interface VerifyFromL1Parameters {
 /** Thrown when L1 does not hold what a `SharedInbox` always holds, so there is nothing to verify against. */
 export class InboxUnreadableError extends XrollupError {
   override name = "InboxUnreadableError";
-  constructor({ inbox, reason }: { inbox: Address; reason: string }) {
+  constructor({ inbox, reason, cause }: { inbox: Address; reason: string; cause?: unknown }) {
     super(`Cannot read the inbox at ${inbox}: ${reason}.`, {
       details: ["Check that --l1 is the devnet's L1 and --inbox its SharedInbox."],
+      cause,
     });
   }
 }
@@ -293,7 +295,11 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
     client.readContract({ ...contract, functionName: "genesisTimestamp" }),
     client.readContract({ ...contract, functionName: "rollupChainIds" }),
     client.readContract({ ...contract, functionName: "sequencer" }),
-  ]);
+  ]).catch((cause: unknown) => {
+    // viem's message spans many lines (URL, request body, call arguments); its first line says what failed.
+    const reason = cause instanceof BaseError ? cause.shortMessage : cause instanceof Error ? cause.message : String(cause);
+    throw new InboxUnreadableError({ inbox, reason: `L1 did not answer as a SharedInbox does (${reason.replace(/\.$/, "")})`, cause });
+  });
   const head = await client.getBlockNumber();
   const registered = await inChunks(head, (fromBlock, toBlock) =>
     client.getContractEvents({ ...contract, eventName: "RollupRegistered", fromBlock, toBlock }),

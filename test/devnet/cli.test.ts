@@ -47,6 +47,12 @@ describe("xrollup CLI", function () {
       expect(run.stdout).to.match(/^Usage: xrollup scenario run \[options\] <file>/);
     });
 
+    it("`xrollup verify` against an L1 that does not answer says so on one line and exits 1", async function () {
+      const run = await runCli(["verify", "--l1", "http://127.0.0.1:1"]);
+      expect(expectOneLineError(run)).to.match(/^xrollup: Cannot read the inbox at 0x[0-9a-fA-F]{40}: L1 did not answer as a SharedInbox does \(HTTP request failed\)\.$/);
+      expect(run.code).to.equal(1);
+    });
+
     it("under a Node older than 22.13, says which Node it needs on one line and exits 1", async function () {
       const node = olderSystemNode();
       if (node === undefined) this.skip();
