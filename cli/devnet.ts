@@ -51,7 +51,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   console.log(flags.quiet ? `xrollup devnet ready: L1 ${devnet.l1.rpcUrl}` : formatBanner(devnet));
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      console.log(`\n${signal}: stopping the devnet (posting the last batch)…`);
+      console.log(`\n${signal}: stopping the devnet (draining the mempool, posting the last batch)…`);
       devnet.stop().then(
         () => resolve(),
         (error: unknown) => {
