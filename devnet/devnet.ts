@@ -63,7 +63,7 @@ export interface Devnet {
   sequencer: SharedSequencer;
   /** The manifest tools read (`--manifest`). */
   manifest(): Manifest;
-  /** Stops the sequencer (posting the last batch), the RPC servers and the chains. */
+  /** Stops the sequencer (draining the mempool, posting the last batch), the RPC servers, the chains and the data directory. */
   stop(): Promise<void>;
 }
 
