@@ -78,7 +78,7 @@ export class EdrRollupEngine implements RollupEngine {
     const outcomes = await Promise.all(
       raws.map(async (raw, index): Promise<EngineOutcome> => {
         const hash = hashes[index];
-        if (hash === undefined) return { kind: "refused", hash: hashOfRaw(raw), reason: refused.get(index)! };
+        if (hash === undefined) return { kind: "refused", hash: keccak256(raw), reason: refused.get(index)! };
         if (!inBlock.has(hash)) {
           // Left in the chain's own mempool (fee below the base fee, or a nonce the block never reached).
           await this.#request("hardhat_dropTransaction", [hash]);
@@ -199,10 +199,6 @@ function toEngineBlock(chainId: number, block: RpcBlock): EngineBlock {
 
 function quantity(value: number | bigint): Hex {
   return `0x${value.toString(16)}`;
-}
-
-function hashOfRaw(raw: Hex): Hex {
-  return keccak256(raw);
 }
 
 function leftOutReason(raw: Hex, baseFee: bigint): string {

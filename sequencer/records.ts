@@ -81,21 +81,11 @@ export class TransactionRecords {
     return record !== undefined && record.outcome?.kind !== "dropped";
   }
 
-  /** The accepted transaction, or `undefined`. */
-  transaction(hash: Hex): SequencedTransaction | undefined {
-    return this.#records.get(hash)?.transaction;
-  }
-
   /** Every transaction still pending, in no particular order. */
   pending(): SequencedTransaction[] {
     const pending: SequencedTransaction[] = [];
     for (const record of this.#records.values()) if (record.outcome === undefined) pending.push(record.transaction);
     return pending;
-  }
-
-  /** How the latest attempt ended; `undefined` while pending or unknown. */
-  settled(hash: Hex): Outcome | undefined {
-    return this.#records.get(hash)?.outcome;
   }
 
   /**
