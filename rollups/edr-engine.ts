@@ -50,6 +50,13 @@ export class EdrRollupEngine implements RollupEngine {
   readonly #snapshots: { id: SnapshotId; released: boolean }[] = [];
   /** The last snapshot operation: each waits for the one before (see {@link #inOrder}). */
   #snapshotOps: Promise<void> = Promise.resolve();
+  /**
+   * The block this engine last mined, while it is the chain's latest: only
+   * the sequencer mines rollups, through this engine, so the head changes
+   * only here. Forgotten when a block is being mined or the chain goes back
+   * to a snapshot.
+   */
+  #latest: EngineBlock | undefined;
 
   constructor(chain: Chain) {
     this.#chain = chain;
@@ -71,9 +78,11 @@ export class EdrRollupEngine implements RollupEngine {
         refused.set(index, error instanceof Error ? error.message : String(error));
       }
     }
+    this.#latest = undefined;
     await this.#request("evm_mine", [timestamp]);
     const mined = await this.#request<RpcBlock>("eth_getBlockByNumber", ["latest", false]);
     const block = toEngineBlock(this.chainId, mined);
+    this.#latest = block;
     const inBlock = new Set(mined.transactions);
     const outcomes = await Promise.all(
       raws.map(async (raw, index): Promise<EngineOutcome> => {
@@ -101,6 +110,7 @@ export class EdrRollupEngine implements RollupEngine {
 
   revert(snapshot: EngineSnapshot): Promise<void> {
     return this.#inOrder(async () => {
+      this.#latest = undefined;
       const reverted = await this.#request<boolean>("evm_revert", [snapshot.id]);
       // EDR dropped this snapshot and every later one, whether it went back or not.
       const from = snapshotId(snapshot);
@@ -145,7 +155,7 @@ export class EdrRollupEngine implements RollupEngine {
   }
 
   async latestBlock(): Promise<EngineBlock> {
-    return toEngineBlock(this.chainId, await this.#request<RpcBlock>("eth_getBlockByNumber", ["latest", false]));
+    return this.#latest ?? toEngineBlock(this.chainId, await this.#request<RpcBlock>("eth_getBlockByNumber", ["latest", false]));
   }
 
   async block(number: number): Promise<EngineBlock | undefined> {

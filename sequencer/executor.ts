@@ -12,7 +12,7 @@ import { artifact } from "../contracts/artifacts.ts";
 import { XrollupError } from "../errors/base.ts";
 import type { EngineSnapshot, RollupEngine } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason, refusalCode } from "./reasons.ts";
-import { type CrossDomainMessage, type RelayBuilder, sentMessagesOf } from "./relayer.ts";
+import { type CrossDomainMessage, nextRelayTerms, type RelayBuilder, sentMessagesOf } from "./relayer.ts";
 import { describeRevert } from "./revert-reason.ts";
 import { type MessageHashes, type ProducedBlock, type SequencedTransaction, senderKey } from "./types.ts";
 
@@ -67,123 +67,243 @@ export interface SlotExecution {
 
 type Failure = { reason: DropReason; culprit?: Hex };
 
+/** A transaction with everything its messages cause, or a bundle: included whole or not at all. */
+type Unit = readonly SequencedTransaction[];
+
 /**
- * Executes a slot, all or nothing across every rollup it touches. The fast
- * path gives each rollup one block with its share of the order (engines run
- * off the main thread, so rollups run concurrently). If that block holds a
- * cross-rollup message, a reverted transaction under revert protection, or
- * the slot holds a bundle, the slot goes back to its start and runs unit by
- * unit (a transaction with everything its messages cause, or a bundle), each
- * unit atomic across all rollups. If anything throws, every rollup goes
- * back to the slot's start before the error is rethrown.
+ * Executes a slot, every unit (a transaction with everything its messages
+ * cause, or a bundle) all or nothing across every rollup.
+ *
+ * Units run optimistically as a group, in as few blocks as the messages
+ * allow: one block per rollup with every unit's transactions, then one
+ * block per destination with their relays (actions), then the relays those
+ * send, depth by depth (rollups run concurrently: engines work off the main
+ * thread). If a unit fails (its transaction or an action reverts, a bundle
+ * breaks, a message is too deep or withheld), the group goes back to its
+ * start and runs again around it: the units before it as a group, the
+ * failing unit alone (which gives its exact reason), the units after it as
+ * a group. So within a group every transaction runs before every action,
+ * and global sequence numbers follow that order, as each rollup executed
+ * it. If anything throws, every rollup goes back to the slot's start before
+ * the error is rethrown.
  */
 export async function executeSlot(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution> {
-  const hasBundle = plan.order.some((transaction) => transaction.bundleId !== undefined);
-  if (!hasBundle) {
-    // Only the rollups the fast path mines on need a way back from it.
-    const touched = context.engines.filter(
-      (engine) => plan.emptyBlocks || plan.order.some((transaction) => transaction.chainId === engine.chainId),
-    );
-    const fast = await atomically(touched, async () => {
-      const result = await executeInOneBlock(context, plan);
-      if (result === undefined) throw NEEDS_UNITS;
-      return result;
-    }).catch((error: unknown) => {
-      if (error === NEEDS_UNITS) return undefined;
-      throw error;
-    });
-    if (fast !== undefined) return fast;
-  }
-  return atomically(context.engines, async () => {
-    const execution = await executeUnitByUnit(context, plan);
-    if (execution.relayedMessages) execution.messageHashes = await readMessageHashes(context.engines);
-    return execution;
-  });
-}
-
-/** Thrown inside {@link executeSlot} to send the fast path back to the slot's start. */
-const NEEDS_UNITS = Symbol("needs the unit-by-unit path");
-
-/**
- * Runs `work`; if it throws, every engine goes back to where it was, and the
- * error is rethrown. If it succeeds, the engines may free the snapshots.
- */
-async function atomically<T>(engines: readonly RollupEngine[], work: () => Promise<T>): Promise<T> {
-  const snapshots = await snapshotAll(engines);
-  let result: T;
+  const slot = new Rollback();
+  const run: SlotRun = {
+    context,
+    timestamp: plan.timestamp,
+    slot,
+    execution: { included: [], dropped: [], blocks: [], relayedMessages: false },
+    droppedNonces: new Map(),
+  };
   try {
-    result = await work();
+    await runUnits(run, unitsOf(plan.order));
+    if (plan.emptyBlocks) {
+      const withBlock = new Set(run.execution.blocks.map((block) => block.chainId));
+      const empty = context.engines.filter((engine) => !withBlock.has(engine.chainId));
+      const produced = await onEvery(empty, (engine) => produceBlock(engine, [], plan.timestamp, slot));
+      run.execution.blocks.push(...produced.map((result) => result.block));
+    }
+    if (run.execution.relayedMessages) run.execution.messageHashes = await readMessageHashes(context.engines);
   } catch (error) {
-    await revertAll(engines, snapshots);
+    await slot.revert();
     throw error;
   }
-  await releaseAll(engines, snapshots);
-  return result;
+  await slot.release();
+  return run.execution;
 }
 
-/** The fast path; `undefined` when the slot needs the unit-by-unit path. */
-async function executeInOneBlock(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution | undefined> {
-  const perRollup = await onEvery(context.engines, (engine) => {
-    const share = plan.order.filter((transaction) => transaction.chainId === engine.chainId);
-    if (share.length === 0 && !plan.emptyBlocks) return Promise.resolve(undefined);
-    return produceBlock(engine, share, plan.timestamp);
-  });
-  const clean = perRollup.every(
-    (result) =>
-      result === undefined ||
-      result.receipts.every(
-        ({ success, logs }) => (success || !context.revertProtection) && sentMessagesOf(logs, result.block.chainId).length === 0,
-      ),
+/** A slot being executed: what it did so far, and the way back to its start. */
+interface SlotRun {
+  context: ExecutionContext;
+  timestamp: number;
+  slot: Rollback;
+  execution: SlotExecution;
+  /** Per sender, the lowest nonce dropped so far: its later transactions cannot run. */
+  droppedNonces: Map<string, number>;
+}
+
+/** Runs units as a group, and around the units that fail, as described at {@link executeSlot}. */
+async function runUnits(run: SlotRun, units: readonly Unit[]): Promise<void> {
+  const runnable = units.filter((unit) => !dropsAfterDroppedPredecessor(run, unit));
+  if (runnable.length === 0) return;
+  if (runnable.length === 1) return runAlone(run, runnable[0]!);
+  const attempt = new Rollback(run.slot);
+  let group: GroupOutcome;
+  try {
+    group = await runGroup(run.context, runnable, run.timestamp, attempt);
+  } catch (error) {
+    await attempt.revert();
+    throw error;
+  }
+  if (group.kind === "failed") {
+    await attempt.revert();
+    // The units between failures most likely succeed as groups; each failing unit runs alone for its exact outcome.
+    let next = 0;
+    for (const failed of group.units) {
+      await runUnits(run, runnable.slice(next, failed));
+      await runAlone(run, runnable[failed]!);
+      next = failed + 1;
+    }
+    await runUnits(run, runnable.slice(next));
+    return;
+  }
+  await attempt.release();
+  const { execution } = run;
+  execution.included.push(...group.included);
+  execution.blocks.push(...group.blocks);
+  execution.relayedMessages ||= group.relayed;
+  for (const dropped of group.dropped) recordDrop(run, dropped);
+}
+
+/** Drops a unit whose sender's earlier nonce was dropped in this slot; `true` if it did. */
+function dropsAfterDroppedPredecessor(run: SlotRun, unit: Unit): boolean {
+  const predecessor = unit.find((transaction) => (run.droppedNonces.get(senderKey(transaction)) ?? Infinity) < transaction.nonce);
+  if (predecessor === undefined) return false;
+  const reason = droppedPredecessor(run.droppedNonces.get(senderKey(predecessor))!);
+  for (const transaction of unit) recordDrop(run, { transaction, reason });
+  return true;
+}
+
+function recordDrop(run: SlotRun, dropped: DroppedTransaction): void {
+  run.execution.dropped.push(dropped);
+  const key = senderKey(dropped.transaction);
+  run.droppedNonces.set(key, Math.min(run.droppedNonces.get(key) ?? Infinity, dropped.transaction.nonce));
+}
+
+/** Runs one unit on its own, each transaction and action in its own block, and records its outcome. */
+async function runAlone(run: SlotRun, unit: Unit): Promise<void> {
+  const attempt = new Rollback(run.slot);
+  const steps: SlotExecution["included"] = [];
+  let failure: Failure | undefined;
+  try {
+    failure = await runUnit(run.context, unit, run.timestamp, steps, attempt);
+  } catch (error) {
+    await attempt.revert();
+    throw error;
+  }
+  if (failure === undefined) {
+    await attempt.release();
+    run.execution.included.push(...steps);
+    run.execution.blocks.push(...steps.map((step) => step.block));
+    run.execution.relayedMessages ||= steps.length > unit.length;
+    return;
+  }
+  await attempt.revert();
+  for (const transaction of unit) {
+    const reason = unit.length > 1 && transaction.hash !== failure.culprit ? dropReason("bundle-failed", failure.reason.message) : failure.reason;
+    recordDrop(run, { transaction, reason, ...(failure.culprit === undefined ? {} : { failedTransaction: failure.culprit }) });
+  }
+}
+
+/** What running a group of units did: everything, or which units failed. */
+type GroupOutcome =
+  | { kind: "failed"; /** Indexes of the units that failed, ascending. */ units: number[] }
+  | {
+      kind: "done";
+      included: SlotExecution["included"];
+      dropped: DroppedTransaction[];
+      blocks: ProducedBlock[];
+      relayed: boolean;
+    };
+
+/** A transaction of a wave: a unit's own (depth 0) or a relay (depth 1 and on). */
+interface WaveItem {
+  transaction: SequencedTransaction;
+  /** Index of its unit in the group. */
+  unit: number;
+}
+
+/**
+ * Runs a group of units depth by depth: a block per rollup with the units'
+ * transactions, then a block per destination with the relays of the
+ * messages they sent, and so on. A unit that fails stops there (its
+ * messages are not relayed) while the others go on, so that one attempt
+ * finds every unit that fails; the engines are left for the caller to
+ * revert.
+ */
+async function runGroup(context: ExecutionContext, units: readonly Unit[], timestamp: number, rollback: Rollback): Promise<GroupOutcome> {
+  const included: SlotExecution["included"] = [];
+  const dropped: DroppedTransaction[] = [];
+  const blocks: ProducedBlock[] = [];
+  const failed = new Set<number>();
+  let wave: WaveItem[] = units.flatMap((unit, index) => unit.map((transaction) => ({ transaction, unit: index })));
+  for (let depth = 0; wave.length > 0; depth++) {
+    const mined = await mineWave(context, wave, timestamp, rollback);
+    blocks.push(...mined.blocks);
+    const sent: { message: CrossDomainMessage; item: WaveItem }[] = [];
+    for (const item of wave) {
+      const outcome = mined.outcomes.get(item.transaction.hash)!;
+      const alone = depth === 0 && units[item.unit]!.length === 1;
+      if (outcome.kind === "refused") {
+        // A lone transaction the rollup refuses changes nothing: dropped, as it would be on its own.
+        if (alone) dropped.push({ transaction: item.transaction, reason: outcome.reason });
+        else failed.add(item.unit);
+        continue;
+      }
+      if (!outcome.success && (!alone || context.revertProtection)) {
+        failed.add(item.unit);
+        continue;
+      }
+      included.push({ transaction: item.transaction, block: outcome.block });
+      for (const message of sentMessagesOf(outcome.logs, item.transaction.chainId)) {
+        const relayable = depth + 1 <= context.maxMessageDepth && !context.withholdsRelayTo(Number(message.destination));
+        if (!relayable) failed.add(item.unit);
+        sent.push({ message, item });
+      }
+    }
+    wave = await relaysOf(
+      context,
+      sent.filter(({ item }) => !failed.has(item.unit)),
+    );
+  }
+  if (failed.size > 0) return { kind: "failed", units: [...failed].sort((x, y) => x - y) };
+  return { kind: "done", included, dropped, blocks, relayed: included.length > units.reduce((count, unit) => count + unit.length, 0) };
+}
+
+/** What a wave did to each of its transactions, by hash. */
+type WaveOutcome =
+  | { kind: "refused"; reason: DropReason }
+  | { kind: "mined"; block: ProducedBlock; success: boolean; logs: RpcLog[] };
+
+/** Mines one block on every rollup the wave touches, concurrently, each with its share in wave order. */
+async function mineWave(context: ExecutionContext, wave: readonly WaveItem[], timestamp: number, rollback: Rollback) {
+  const engines = context.engines.filter((engine) => wave.some(({ transaction }) => transaction.chainId === engine.chainId));
+  const produced = await onEvery(engines, (engine) =>
+    produceBlock(
+      engine,
+      wave.flatMap(({ transaction }) => (transaction.chainId === engine.chainId ? [transaction] : [])),
+      timestamp,
+      rollback,
+    ),
   );
-  if (!clean) return undefined;
-  const execution: SlotExecution = { included: [], dropped: [], blocks: [], relayedMessages: false };
-  const blockOf = new Map<Hex, ProducedBlock>();
-  for (const result of perRollup) {
-    if (result === undefined) continue;
-    execution.blocks.push(result.block);
-    execution.dropped.push(...result.dropped);
-    for (const transaction of result.included) blockOf.set(transaction.hash, result.block);
+  const outcomes = new Map<Hex, WaveOutcome>();
+  for (const result of produced) {
+    for (const { transaction, reason } of result.dropped) outcomes.set(transaction.hash, { kind: "refused", reason });
+    for (const [index, transaction] of result.included.entries()) {
+      outcomes.set(transaction.hash, { kind: "mined", block: result.block, ...result.receipts[index]! });
+    }
   }
-  for (const transaction of plan.order) {
-    const block = blockOf.get(transaction.hash);
-    if (block !== undefined) execution.included.push({ transaction, block });
-  }
-  return execution;
+  return { outcomes, blocks: produced.map((result) => result.block) };
 }
 
-async function executeUnitByUnit(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution> {
-  const execution: SlotExecution = { included: [], dropped: [], blocks: [], relayedMessages: false };
-  const droppedNonces = new Map<string, number>();
-  for (const unit of unitsOf(plan.order)) {
-    const predecessor = unit.find((transaction) => (droppedNonces.get(senderKey(transaction)) ?? Infinity) < transaction.nonce);
-    const snapshots = predecessor === undefined ? await snapshotAll(context.engines) : undefined;
-    const steps: SlotExecution["included"] = [];
-    const failure =
-      predecessor === undefined
-        ? await runUnit(context, unit, plan.timestamp, steps)
-        : { reason: droppedPredecessor(droppedNonces.get(senderKey(predecessor))!) };
-    if (failure === undefined) {
-      if (snapshots !== undefined) await releaseAll(context.engines, snapshots);
-      execution.included.push(...steps);
-      execution.blocks.push(...steps.map((step) => step.block));
-      execution.relayedMessages ||= steps.length > unit.length;
-      continue;
-    }
-    if (snapshots !== undefined) await revertAll(context.engines, snapshots);
-    for (const transaction of unit) {
-      const reason = unit.length > 1 && transaction.hash !== failure.culprit ? dropReason("bundle-failed", failure.reason.message) : failure.reason;
-      execution.dropped.push({ transaction, reason, ...(failure.culprit === undefined ? {} : { failedTransaction: failure.culprit }) });
-      const key = senderKey(transaction);
-      droppedNonces.set(key, Math.min(droppedNonces.get(key) ?? Infinity, transaction.nonce));
-    }
-  }
-  if (plan.emptyBlocks) {
-    const withBlock = new Set(execution.blocks.map((block) => block.chainId));
-    const empty = context.engines.filter((engine) => !withBlock.has(engine.chainId));
-    const produced = await onEvery(empty, (engine) => produceBlock(engine, [], plan.timestamp));
-    execution.blocks.push(...produced.map((result) => result.block));
-  }
-  return execution;
+/**
+ * The relays of a wave's messages, in the order they were sent, as the
+ * next wave: consecutive sequencer nonces per destination, read once.
+ */
+async function relaysOf(context: ExecutionContext, sent: readonly { message: CrossDomainMessage; item: WaveItem }[]): Promise<WaveItem[]> {
+  const destinations = [...new Set(sent.map(({ message }) => Number(message.destination)))];
+  const terms = new Map(
+    await Promise.all(
+      destinations.map(async (chainId) => [chainId, await nextRelayTerms(engineOf(context, chainId), context.relayer.address)] as const),
+    ),
+  );
+  return sent.map(({ message, item }) => {
+    const next = terms.get(Number(message.destination))!;
+    const relay = context.relayer.relayTransaction(message, next);
+    next.nonce++;
+    return { transaction: { ...relay, relayOf: item.transaction.relayOf ?? item.transaction.hash }, unit: item.unit };
+  });
 }
 
 /**
@@ -193,13 +313,14 @@ async function executeUnitByUnit(context: ExecutionContext, plan: SlotPlan): Pro
  */
 async function runUnit(
   context: ExecutionContext,
-  unit: readonly SequencedTransaction[],
+  unit: Unit,
   timestamp: number,
   steps: SlotExecution["included"],
+  rollback: Rollback,
 ): Promise<Failure | undefined> {
   for (const [index, transaction] of unit.entries()) {
     const engine = engineOf(context, transaction.chainId);
-    const mined = await mineOne(engine, transaction, timestamp);
+    const mined = await mineOne(engine, transaction, timestamp, rollback);
     const prefix = unit.length > 1 ? `bundle transaction ${index} (${transaction.hash}): ` : "";
     const culprit = transaction.hash;
     if (mined.kind === "refused") return { reason: prefixed(prefix, mined.reason), culprit };
@@ -209,7 +330,7 @@ async function runUnit(
     }
     steps.push({ transaction, block: mined.block });
     const messages = sentMessagesOf(mined.receipt.logs, transaction.chainId);
-    const failure = await relayAll(context, transaction.hash, messages, 1, timestamp, steps);
+    const failure = await relayAll(context, transaction.hash, messages, 1, timestamp, steps, rollback);
     if (failure !== undefined) return { reason: prefixed(prefix, failure.reason), culprit };
   }
   return undefined;
@@ -226,6 +347,7 @@ async function relayAll(
   depth: number,
   timestamp: number,
   steps: SlotExecution["included"],
+  rollback: Rollback,
 ): Promise<Failure | undefined> {
   for (const message of messages) {
     const route = `message ${message.hash} from rollup ${message.source} to rollup ${message.destination}`;
@@ -237,9 +359,9 @@ async function relayAll(
       return { reason: dropReason("relay-withheld", `the sequencer withheld the relay of ${route}`) };
     }
     const destination = engineOf(context, destinationId);
-    const relay = { ...(await context.relayer.relayTransaction(destination, message)), relayOf: trigger };
+    const relay = { ...context.relayer.relayTransaction(message, await nextRelayTerms(destination, context.relayer.address)), relayOf: trigger };
     const where = `the action on rollup ${message.destination} (target ${message.target})`;
-    const mined = await mineOne(destination, relay, timestamp);
+    const mined = await mineOne(destination, relay, timestamp, rollback);
     if (mined.kind === "refused") return { reason: dropReason("action-reverted", `${where} was not included: ${mined.reason.message}`) };
     if (!mined.receipt.success) {
       // Re-run it on the state before it to learn why; the unit is rolled back anyway.
@@ -248,14 +370,14 @@ async function relayAll(
     }
     steps.push({ transaction: relay, block: mined.block });
     const nested = sentMessagesOf(mined.receipt.logs, destinationId);
-    const failure = await relayAll(context, trigger, nested, depth + 1, timestamp, steps);
+    const failure = await relayAll(context, trigger, nested, depth + 1, timestamp, steps, rollback);
     if (failure !== undefined) return failure;
   }
   return undefined;
 }
 
-async function mineOne(engine: RollupEngine, transaction: SequencedTransaction, timestamp: number) {
-  const produced = await produceBlock(engine, [transaction], timestamp);
+async function mineOne(engine: RollupEngine, transaction: SequencedTransaction, timestamp: number, rollback: Rollback) {
+  const produced = await produceBlock(engine, [transaction], timestamp, rollback);
   const [dropped] = produced.dropped;
   if (dropped !== undefined) {
     const reason = dropReason(dropped.reason.code, `rollup ${engine.chainId} refused it: ${dropped.reason.message}`);
@@ -287,11 +409,13 @@ async function callRevertReason(engine: RollupEngine, transaction: SequencedTran
 }
 
 /**
- * Hands a rollup's share to its engine and mines one block at `timestamp`.
- * A transaction the chain refuses or leaves out is dropped with the chain's
- * reason, and so are its sender's later nonces in the share.
+ * Hands a rollup's share to its engine and mines one block at `timestamp`,
+ * after `rollback` has a way back for that rollup. A transaction the chain
+ * refuses or leaves out is dropped with the chain's reason, and so are its
+ * sender's later nonces in the share.
  */
-async function produceBlock(engine: RollupEngine, share: readonly SequencedTransaction[], timestamp: number) {
+async function produceBlock(engine: RollupEngine, share: readonly SequencedTransaction[], timestamp: number, rollback: Rollback) {
+  await rollback.cover(engine);
   const droppedNonces = new Map<string, number>();
   const dropped: DroppedTransaction[] = [];
   const drop = (transaction: SequencedTransaction, reason: DropReason) => {
@@ -314,6 +438,10 @@ async function produceBlock(engine: RollupEngine, share: readonly SequencedTrans
     }
     included.push(transaction);
     receipts.push({ success: outcome.success, logs: outcome.logs });
+  }
+  // Global sequence numbers follow the share's order, so the block must hold it in that order.
+  if (mined.block.transactionHashes.some((hash, index) => included[index]?.hash !== hash)) {
+    throw new Error(`Rollup ${engine.chainId} mined block ${mined.block.number} in another order than the sequencer gave`);
   }
   const rawByHash = new Map(included.map((transaction) => [transaction.hash, transaction.raw]));
   const block: ProducedBlock = {
@@ -364,18 +492,68 @@ async function onEvery<T>(engines: readonly RollupEngine[], call: (engine: Rollu
   return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
-/** One snapshot per engine; if any engine cannot take one, the others' are released and the first failure is thrown. */
-async function snapshotAll(engines: readonly RollupEngine[]): Promise<EngineSnapshot[]> {
-  const taken = await Promise.allSettled(engines.map(async (engine) => engine.snapshot()));
-  const failed = taken.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failed === undefined) return taken.map((result) => (result as PromiseFulfilledResult<EngineSnapshot>).value);
-  await Promise.all(taken.map(async (result, index) => (result.status === "fulfilled" ? engines[index]!.release(result.value) : undefined)));
-  throw failed.reason;
-}
+/**
+ * The way back to where an attempt started, one engine at a time: a
+ * snapshot is taken just before the attempt first mines on a rollup, so a
+ * slot pays only for the rollups it touches. An attempt inside a slot, on a
+ * rollup the slot has not touched yet, shares the slot's snapshot: going
+ * back to it is going back to the attempt's start too, and the slot takes a
+ * fresh one if it mines there again.
+ */
+class Rollback {
+  readonly #slot: Rollback | undefined;
+  readonly #snapshots = new Map<RollupEngine, EngineSnapshot>();
+  /** Rollups whose way back is the slot's snapshot (see the class comment). */
+  readonly #shared = new Set<RollupEngine>();
 
-/** Tells every engine its snapshot will not be gone back to (a unit or a slot succeeded). */
-async function releaseAll(engines: readonly RollupEngine[], snapshots: readonly EngineSnapshot[]): Promise<void> {
-  await Promise.all(engines.map(async (engine, index) => engine.release(snapshots[index]!)));
+  /** `slot`: the slot's own rollback, for an attempt within it. */
+  constructor(slot?: Rollback) {
+    this.#slot = slot;
+  }
+
+  #covers(engine: RollupEngine): boolean {
+    return this.#snapshots.has(engine) || this.#shared.has(engine);
+  }
+
+  /** Makes sure there is a way back for `engine` before the attempt mines on it. */
+  async cover(engine: RollupEngine): Promise<void> {
+    if (this.#covers(engine)) return;
+    if (this.#slot !== undefined && !this.#slot.#covers(engine)) {
+      await this.#slot.cover(engine);
+      this.#shared.add(engine);
+      return;
+    }
+    this.#snapshots.set(engine, await engine.snapshot());
+  }
+
+  /**
+   * Puts every rollup the attempt touched back where it started, each even
+   * if another fails (see {@link revertAll}).
+   *
+   * @throws {RollupRevertError} when a rollup cannot go back.
+   */
+  async revert(): Promise<void> {
+    const targets: [RollupEngine, EngineSnapshot][] = [...this.#snapshots];
+    for (const engine of this.#shared) {
+      // EDR drops a snapshot when it goes back to it: the slot takes a new one if it mines there again.
+      targets.push([engine, this.#slot!.#snapshots.get(engine)!]);
+      this.#slot!.#snapshots.delete(engine);
+    }
+    this.#snapshots.clear();
+    this.#shared.clear();
+    await revertAll(
+      targets.map(([engine]) => engine),
+      targets.map(([, snapshot]) => snapshot),
+    );
+  }
+
+  /** The attempt succeeded: its own snapshots will not be gone back to. */
+  async release(): Promise<void> {
+    const owned = [...this.#snapshots];
+    this.#snapshots.clear();
+    this.#shared.clear();
+    await Promise.all(owned.map(async ([engine, snapshot]) => engine.release(snapshot)));
+  }
 }
 
 /** Thrown when a rollup cannot go back to the start of a failed slot: its state is no longer what the sequencer knows. */

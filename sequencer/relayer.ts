@@ -101,11 +101,26 @@ export function relayGasLimit(data: Hex, messageGasLimit: bigint): bigint {
   return execution > floor ? execution : floor;
 }
 
+/** Where a relay goes into its destination's next block: what the sequencer reads from that rollup before signing. */
+export interface RelayTerms {
+  /** The sequencer's nonce on the destination for this relay. */
+  nonce: number;
+  /** Base fee of the destination's latest block: the relay pays up to twice it. */
+  baseFeePerGas: bigint;
+}
+
 /** Builds the relay transaction (the action) of a message for its destination rollup. */
 export interface RelayBuilder {
   /** The sequencer's address, which sends every relay. */
   readonly address: Address;
-  relayTransaction(destination: RollupEngine, message: CrossDomainMessage): Promise<SequencedTransaction & { data: Hex }>;
+  /** Signs the relay of `message` for its destination rollup. Pure apart from the key. */
+  relayTransaction(message: CrossDomainMessage, terms: RelayTerms): SequencedTransaction & { data: Hex };
+}
+
+/** The terms of the next relay to `destination`: the sequencer's nonce there and the latest base fee. */
+export async function nextRelayTerms(destination: RollupEngine, sequencer: Address): Promise<RelayTerms> {
+  const [nonce, latest] = await Promise.all([destination.nonceOf(sequencer), destination.latestBlock()]);
+  return { nonce, baseFeePerGas: latest.baseFeePerGas };
 }
 
 /** The sequencer's key: relays are sent from its address and signed by it. */
@@ -131,8 +146,8 @@ export class Relayer implements RelayBuilder {
     return this.#account.address;
   }
 
-  /** Signs the relay of `message` for its destination chain, with the sender's current nonce there. */
-  async relayTransaction(destination: RollupEngine, message: CrossDomainMessage): Promise<SequencedTransaction & { data: Hex }> {
+  /** Signs the relay of `message` for its destination rollup. */
+  relayTransaction(message: CrossDomainMessage, { nonce, baseFeePerGas }: RelayTerms): SequencedTransaction & { data: Hex } {
     const { abi } = artifact("L2ToL2CrossDomainMessenger");
     // The messenger checks an EIP-191 signature of the relay hash by the sequencer.
     const signature = signHash(hashMessage({ raw: relayHash(message.hash, message.gasLimit) }), this.#account.privateKey);
@@ -142,12 +157,12 @@ export class Relayer implements RelayBuilder {
       functionName: "relayMessage",
       args: [fields, 27 + signature.yParity, signature.r, signature.s],
     });
-    const [nonce, latest] = await Promise.all([destination.nonceOf(this.address), destination.latestBlock()]);
+    const chainId = Number(message.destination);
     const gas = relayGasLimit(data, message.gasLimit);
-    const maxFeePerGas = 2n * latest.baseFeePerGas + 1n;
+    const maxFeePerGas = 2n * baseFeePerGas + 1n;
     const transaction: TransactionSerializableEIP1559 = {
       type: "eip1559",
-      chainId: destination.chainId,
+      chainId,
       nonce,
       to: MESSENGER_ADDRESS,
       data,
@@ -158,7 +173,7 @@ export class Relayer implements RelayBuilder {
     const raw = serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), this.#account.privateKey));
     return {
       hash: keccak256(raw),
-      chainId: destination.chainId,
+      chainId,
       from: this.address,
       to: MESSENGER_ADDRESS,
       nonce,

@@ -34,6 +34,7 @@ const BYSTANDER = 7;
 const MESSAGE_SENDER = 8;
 const ENGINE_PAYER = 9;
 const ENGINE_TRIGGER = 10;
+const ENGINE_REVERTER = 12;
 const LATE = 11;
 
 describe("faults, injected over HTTP as a researcher would (manual mode)", function () {
@@ -303,11 +304,14 @@ describe("faults, injected over HTTP as a researcher would (manual mode)", funct
   describe("engine-error", function () {
     for (const step of ENGINE_STEPS) {
       it(`at "${step}" on B: the next slot fails, its transactions wait, the slot after includes them, and L1 re-derives it`, async function () {
-        // A transfer on B and a trigger on A whose message B acts on: B snapshots, mines, goes back, reads and calls.
+        // A transfer on B, a trigger on A whose message B acts on, and a call on B that reverts: B snapshots,
+        // mines, goes back (the group runs again around the reverting call), reads and calls.
         const transfer = await sign(ENGINE_PAYER, b, { to: RECIPIENT, value: 1n });
         const trigger = await sign(ENGINE_TRIGGER, a, { to: contract, data: startCall([b.chainId], false), gasLimit: 1_000_000n });
+        const reverting = await sign(ENGINE_REVERTER, b, { to: contract, data: "0xdeadbeef", gasLimit: 100_000n });
         await sendRaw(onB, transfer);
         await sendRaw(onA, trigger);
+        await sendRaw(onB, reverting);
         const heads = await Promise.all([onA, onB].map(latestHead));
         const before = await sequencerStatus(l1);
         const errorCount = errors.length;
@@ -320,7 +324,7 @@ describe("faults, injected over HTTP as a researcher would (manual mode)", funct
         expect(injected.map((error) => error.message)).to.deep.equal([new InjectedEngineError({ chainId: b.chainId, step }).message]);
         expect(await Promise.all([onA, onB].map(latestHead))).to.deep.equal(heads);
         const failed = await sequencerStatus(l1);
-        expect(failed).to.deep.include({ slot: before.slot, pendingTransactions: 2, activeFaults: [] });
+        expect(failed).to.deep.include({ slot: before.slot, pendingTransactions: 3, activeFaults: [] });
         for (const [provider, raw] of [[onB, transfer], [onA, trigger]] as const) {
           expect(await transactionStatus(provider, keccak256(raw))).to.deep.include({ status: "pending", globalSeq: null });
         }
@@ -331,6 +335,7 @@ describe("faults, injected over HTTP as a researcher would (manual mode)", funct
         const transferStatus = (await transactionStatus(onB, keccak256(transfer)))!;
         expect(triggerStatus.status).to.equal("included");
         expect(transferStatus.status).to.equal("included");
+        expect(await transactionStatus(onB, keccak256(reverting))).to.deep.include({ status: "dropped", reasonCode: "reverted" });
         const globalSeqs = [transferStatus.globalSeq!, triggerStatus.globalSeq!, triggerStatus.relays![0]!.globalSeq!].sort((x, y) => x - y);
         expect(globalSeqs).to.deep.equal([globalSeqs[0]!, globalSeqs[0]! + 1, globalSeqs[0]! + 2]);
         await expectVerified();
