@@ -69,15 +69,13 @@ export class EdrRollupEngine implements RollupEngine {
 
   async mineBlock(raws: readonly Hex[], timestamp: number): Promise<MinedBlock> {
     const refused = new Map<number, string>();
-    const hashes: (Hex | undefined)[] = [];
-    for (const [index, raw] of raws.entries()) {
-      try {
-        hashes.push(await this.#request<Hex>("eth_sendRawTransaction", [raw]));
-      } catch (error) {
-        hashes.push(undefined);
-        refused.set(index, error instanceof Error ? error.message : String(error));
-      }
-    }
+    // Sent without waiting for each answer: the chain takes them in call order.
+    const sent = await Promise.allSettled(raws.map((raw) => this.#request<Hex>("eth_sendRawTransaction", [raw])));
+    const hashes = sent.map((result, index) => {
+      if (result.status === "fulfilled") return result.value;
+      refused.set(index, result.reason instanceof Error ? result.reason.message : String(result.reason));
+      return undefined;
+    });
     this.#latest = undefined;
     await this.#request("evm_mine", [timestamp]);
     const mined = await this.#request<RpcBlock>("eth_getBlockByNumber", ["latest", false]);
