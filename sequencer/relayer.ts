@@ -2,6 +2,7 @@ import {
   type Address,
   encodeAbiParameters,
   encodeFunctionData,
+  getAbiItem,
   type Hex,
   hashMessage,
   hexToBytes,
@@ -35,9 +36,9 @@ export interface CrossDomainMessage {
  * order it sent them. Pure.
  */
 export function sentMessagesOf(logs: readonly RpcLog[], source: number): CrossDomainMessage[] {
-  const { abi } = artifact("L2ToL2CrossDomainMessenger");
   const fromMessenger = logs.filter((log) => log.address.toLowerCase() === MESSENGER_ADDRESS.toLowerCase());
-  const events = parseEventLogs({ abi, logs: fromMessenger as RpcLog[], eventName: ["SentMessage", "MessageGasLimit"] });
+  if (fromMessenger.length === 0) return [];
+  const events = parseEventLogs({ abi: messageEvents(), logs: fromMessenger as RpcLog[] });
   const gasLimits = new Map<Hex, bigint>();
   for (const event of events) {
     if (event.eventName === "MessageGasLimit") gasLimits.set(event.args.messageHash, event.args.gasLimit);
@@ -50,6 +51,24 @@ export function sentMessagesOf(logs: readonly RpcLog[], source: number): CrossDo
     if (gasLimit === undefined) throw new Error(`Message ${hash} was sent without its MessageGasLimit event`);
     return [{ destination, source: BigInt(source), nonce: messageNonce, sender, target, message, gasLimit, hash }];
   });
+}
+
+type MessengerAbi = ReturnType<typeof artifact<"L2ToL2CrossDomainMessenger">>["abi"];
+
+/**
+ * The messenger's two events a sent message emits: parsing receipts
+ * against these alone spares hashing every event signature of the ABI for
+ * every receipt.
+ */
+function sentMessageEvents(abi: MessengerAbi) {
+  return [getAbiItem({ abi, name: "SentMessage" }), getAbiItem({ abi, name: "MessageGasLimit" })] as const;
+}
+
+let sentMessageEventsAbi: ReturnType<typeof sentMessageEvents> | undefined;
+
+function messageEvents(): ReturnType<typeof sentMessageEvents> {
+  sentMessageEventsAbi ??= sentMessageEvents(artifact("L2ToL2CrossDomainMessenger").abi);
+  return sentMessageEventsAbi;
 }
 
 /** The Superchain interop message hash (`Hashing.hashL2toL2CrossDomainMessage`). */
