@@ -11,11 +11,11 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Hex, keccak256, serializeTransaction, type TransactionSerializableEIP1559 } from "viem";
+import type { Hex, TransactionSerializableEIP1559 } from "viem";
 import { startDevnet } from "../devnet/devnet.ts";
 import { devAccounts } from "../rollups/accounts.ts";
 import { hardhatRuntime } from "../rollups/chain.ts";
-import { signHash } from "../sequencer/secp256k1.ts";
+import { signTransaction } from "../sequencer/secp256k1.ts";
 
 /** Ready line of the load process: the directory holds every acknowledged transaction. */
 const LOADED = "loaded";
@@ -56,7 +56,7 @@ function signTransfers(chainIds: readonly number[], perSender: number): { chainI
           maxFeePerGas: 10_000_000_000n,
           maxPriorityFeePerGas: 1n,
         };
-        transactions.push(serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), privateKey)));
+        transactions.push(signTransaction(transaction, privateKey));
       }
       return { chainId, transactions };
     }),

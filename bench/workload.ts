@@ -1,7 +1,7 @@
-import { type Address, type Hex, keccak256, serializeTransaction, type TransactionSerializableEIP1559 } from "viem";
+import { type Address, type Hex, type TransactionSerializableEIP1559 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type DevAccount, devAccounts } from "../rollups/accounts.ts";
-import { signHash } from "../sequencer/secp256k1.ts";
+import { signTransaction } from "../sequencer/secp256k1.ts";
 
 /** The call every transaction of a workload makes. */
 export interface WorkloadCall {
@@ -74,7 +74,7 @@ export function transferSigner(chainId: number): (sender: number) => Hex {
       maxFeePerGas: 10_000_000_000n,
       maxPriorityFeePerGas: 1n,
     };
-    return serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), privateKey));
+    return signTransaction(transaction, privateKey);
   };
 }
 

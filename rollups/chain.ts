@@ -68,23 +68,51 @@ export function hardhatRuntime(): Promise<HardhatRuntimeEnvironment> {
 export async function createChain(spec: ChainSpec): Promise<Chain> {
   const hre = await hardhatRuntime();
   const isRollup = spec.kind === "rollup";
-  const connection = await withStateCacheLimit(() =>
-    hre.network.create({
-      network: isRollup ? "xrollupRollup" : "xrollupL1",
-      chainType: NETWORK_TEMPLATES[spec.kind].chainType,
-      override: {
-        chainId: spec.chainId,
-        initialDate: new Date(spec.genesisTimestamp * 1000),
-        accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE },
-        // Rollup blocks are produced only by the sequencer, in its order, at
-        // the timestamps it commits to L1.
-        mining: isRollup ? { auto: false, interval: 0, mempool: { order: "fifo" } } : { auto: true, interval: 0 },
-        allowBlocksWithSameTimestamp: isRollup,
-        blockGasLimit: isRollup ? ROLLUP_BLOCK_GAS_LIMIT : 60_000_000n,
-      },
-    }),
+  const connection = await afterFirstConnection(() =>
+    withStateCacheLimit(() =>
+      hre.network.create({
+        network: isRollup ? "xrollupRollup" : "xrollupL1",
+        chainType: NETWORK_TEMPLATES[spec.kind].chainType,
+        override: {
+          chainId: spec.chainId,
+          initialDate: new Date(spec.genesisTimestamp * 1000),
+          accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE },
+          // Rollup blocks are produced only by the sequencer, in its order, at
+          // the timestamps it commits to L1.
+          mining: isRollup ? { auto: false, interval: 0, mempool: { order: "fifo" } } : { auto: true, interval: 0 },
+          allowBlocksWithSameTimestamp: isRollup,
+          blockGasLimit: isRollup ? ROLLUP_BLOCK_GAS_LIMIT : 60_000_000n,
+        },
+      }),
+    ),
   );
   return { spec, provider: connection.provider, close: () => connection.close() };
+}
+
+/** Settles once the process's first connection is made (or failed); `undefined` before any. */
+let firstConnection: Promise<void> | undefined;
+
+/**
+ * Runs the process's first connection alone, and the others after it.
+ * Hardhat makes its network manager on the first `network.create`, and
+ * concurrent first calls each make their own, each with its own contract
+ * decoder built from every build info (tens of milliseconds of the main
+ * thread and a few MB each): 33 chains started at once paid for 33.
+ */
+async function afterFirstConnection<T>(connect: () => Promise<T>): Promise<T> {
+  if (firstConnection !== undefined) {
+    await firstConnection;
+    return connect();
+  }
+  const connection = connect();
+  firstConnection = connection.then(
+    () => undefined,
+    () => {
+      // Nothing was shared: the next connection goes first.
+      firstConnection = undefined;
+    },
+  );
+  return connection;
 }
 
 /**

@@ -37,11 +37,21 @@ const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
  * Hardhat does.
  */
 export class DevSigner {
-  readonly #accounts: ReadonlyMap<string, PrivateKeyAccount>;
+  readonly #keys: ReadonlyMap<string, Hex>;
+  /** Signing accounts, made on first use: each costs a point multiplication in pure JS. */
+  readonly #accounts = new Map<string, PrivateKeyAccount>();
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(accounts: readonly DevAccount[]) {
-    this.#accounts = new Map(accounts.map((account) => [account.address.toLowerCase(), privateKeyToAccount(account.privateKey)]));
+    this.#keys = new Map(accounts.map((account) => [account.address.toLowerCase(), account.privateKey]));
+  }
+
+  #account(address: string): PrivateKeyAccount | undefined {
+    const key = this.#keys.get(address);
+    if (key === undefined) return undefined;
+    let account = this.#accounts.get(address);
+    if (account === undefined) this.#accounts.set(address, (account = privateKeyToAccount(key)));
+    return account;
   }
 
   /**
@@ -57,7 +67,7 @@ export class DevSigner {
     submit: (raw: Hex) => Promise<Hex>,
   ): Promise<Hex> {
     const fields = parseRequest(request);
-    const account = this.#accounts.get(fields.from.toLowerCase());
+    const account = this.#account(fields.from.toLowerCase());
     if (account === undefined) throw new UnknownAccountError({ from: fields.from });
     const lock = fields.from.toLowerCase();
     const previous = this.#locks.get(lock) ?? Promise.resolve();

@@ -5,15 +5,21 @@ import {
   createWalletClient,
   custom,
   type EIP1193Provider,
+  encodeDeployData,
   getAddress,
   getContractAddress,
   type Hex,
+  hexToBigInt,
+  hexToNumber,
   parseEventLogs,
+  type TransactionSerializableEIP1559,
 } from "viem";
 import { sharedInboxArtifact } from "../contracts/artifacts.ts";
 import { XrollupError } from "../errors/base.ts";
 import type { Batch, RollupHead } from "./batch/builder.ts";
 import type { InboxHead, L1Port } from "./ports.ts";
+import type { SequencerKey } from "./relayer.ts";
+import { signTransaction } from "./secp256k1.ts";
 
 /**
  * Where the inbox lands when the sequencer's key deploys it as its first L1
@@ -51,18 +57,23 @@ function clients(l1: EIP1193Provider, account: Account) {
 /**
  * Deploys the `SharedInbox` on L1 from the sequencer's account, registering
  * the rollups' genesis heads. Returns the inbox address.
+ *
+ * It asks L1 for what the transaction needs all at once and signs with
+ * libsecp256k1: a devnet's start waits on this, and viem's `deployContract`
+ * (an `eth_fillTransaction` probe, then the fields one after another, then
+ * pure-JS signing) took about 50 ms where this takes about 10.
+ *
+ * @throws {XrollupError} when L1 does not create the contract.
  */
 export async function deployInbox(
   l1: EIP1193Provider,
-  sequencer: Account,
+  sequencer: SequencerKey,
   parameters: { genesisTimestamp: number; rollups: readonly RollupGenesis[] },
 ): Promise<Address> {
   const { abi, bytecode } = sharedInboxArtifact();
-  const { wallet, public: reader } = clients(l1, sequencer);
-  const hash = await wallet.deployContract({
+  const data = encodeDeployData({
     abi,
     bytecode,
-    chain: null,
     args: [
       sequencer.address,
       BigInt(parameters.genesisTimestamp),
@@ -71,8 +82,25 @@ export async function deployInbox(
       parameters.rollups.map((rollup) => rollup.head.stateRoot),
     ],
   });
-  const receipt = await reader.getTransactionReceipt({ hash });
-  if (receipt.contractAddress == null) throw new XrollupError("Deploying the SharedInbox on L1 failed.");
+  const [chainId, nonce, gas, gasPrice] = await Promise.all([
+    l1.request({ method: "eth_chainId" }),
+    l1.request({ method: "eth_getTransactionCount", params: [sequencer.address, "pending"] }),
+    l1.request({ method: "eth_estimateGas", params: [{ from: sequencer.address, data }] }),
+    l1.request({ method: "eth_gasPrice" }),
+  ]);
+  const transaction: TransactionSerializableEIP1559 = {
+    type: "eip1559",
+    chainId: hexToNumber(chainId),
+    nonce: hexToNumber(nonce),
+    gas: hexToBigInt(gas),
+    // L1's gas price covers its next base fee; the sequencer tips nothing, as its relays do.
+    maxFeePerGas: hexToBigInt(gasPrice),
+    maxPriorityFeePerGas: 0n,
+    data,
+  };
+  const hash = await l1.request({ method: "eth_sendRawTransaction", params: [signTransaction(transaction, sequencer.privateKey)] });
+  const receipt = await l1.request({ method: "eth_getTransactionReceipt", params: [hash] });
+  if (receipt?.contractAddress == null) throw new XrollupError("Deploying the SharedInbox on L1 failed.", { details: [`L1 transaction: ${hash}`] });
   return getAddress(receipt.contractAddress);
 }
 

@@ -9,13 +9,12 @@ import {
   keccak256,
   parseEventLogs,
   type RpcLog,
-  serializeTransaction,
   type TransactionSerializableEIP1559,
 } from "viem";
 import { artifact } from "../contracts/artifacts.ts";
 import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import type { RollupEngine } from "./ports.ts";
-import { signHash } from "./secp256k1.ts";
+import { signHash, signTransaction } from "./secp256k1.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /** A message a rollup's messenger emitted, ready to relay on its destination. */
@@ -189,7 +188,7 @@ export class Relayer implements RelayBuilder {
       maxFeePerGas,
       maxPriorityFeePerGas: 0n,
     };
-    const raw = serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), this.#account.privateKey));
+    const raw = signTransaction(transaction, this.#account.privateKey);
     return {
       hash: keccak256(raw),
       chainId,

@@ -1,5 +1,5 @@
 import secp256k1 from "secp256k1";
-import { type Address, getAddress, type Hex, hexToBytes, keccak256, toHex } from "viem";
+import { type Address, getAddress, type Hex, hexToBytes, keccak256, serializeTransaction, toHex, type TransactionSerializable } from "viem";
 
 /*
  * secp256k1 on the sequencer's hot paths, with libsecp256k1 (native): it
@@ -32,6 +32,11 @@ export function recoverAddress(hash: Hex, signature: RecoverableSignature): Addr
 export function signHash(hash: Hex, privateKey: Hex): RecoverableSignature {
   const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(hash), hexToBytes(privateKey));
   return { r: toHex(signature.subarray(0, 32)), s: toHex(signature.subarray(32)), yParity: recid };
+}
+
+/** Signs a transaction with libsecp256k1 and serialises it, as `eth_sendRawTransaction` takes it. */
+export function signTransaction(transaction: TransactionSerializable, privateKey: Hex): Hex {
+  return serializeTransaction(transaction, signHash(keccak256(serializeTransaction(transaction)), privateKey));
 }
 
 /** `scalar · point` for a 33-byte compressed point, compressed. */
