@@ -1,22 +1,25 @@
 // `npm run bench`: throughput of a rollup endpoint against Hardhat's own
-// JSON-RPC server on the same workload, batch compression, devnet start-up
-// time and memory, and memory growth under a steady load against a Hardhat
-// node. Every figure that has a baseline is printed as a ratio against it,
-// measured in the same run.
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// JSON-RPC server on the same workload, batch compression, 4 rollups driven
+// at once against 1, atomic messages against plain transfers, the encrypted
+// mempool against fcfs, devnet start-up against raw chains, restart, and
+// memory growth under a steady load against a Hardhat node. Every figure
+// that has a baseline is printed as a ratio against it, measured in the same
+// run, with its goal beside it.
 import { startDevnet } from "../devnet/devnet.ts";
 import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups/accounts.ts";
 import { hardhatRuntime } from "../rollups/chain.ts";
 import { serializeBatchPayload } from "../sequencer/batch/codec.ts";
+import { aggregateThroughput } from "./aggregate.ts";
 import { atomicMessages } from "./atomic.ts";
 import { encryptedAgainstFcfs } from "./encrypted.ts";
+import { printStartupBenchmark } from "./startup-report.ts";
 import { percentile, sendAll, signTransfers } from "./workload.ts";
 
 const SENDERS = DEV_ACCOUNT_COUNT;
 const PER_SENDER = Number(process.env.BENCH_PER_SENDER ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ATOMIC_PER_SENDER = Number(process.env.BENCH_ATOMIC_PER_SENDER ?? 10);
+const AGGREGATE_PER_SENDER = Number(process.env.BENCH_AGGREGATE_PER_SENDER ?? 50);
 
 async function hardhatBaseline(chainId: number): Promise<number> {
   const hre = await hardhatRuntime();
@@ -64,11 +67,6 @@ async function xrollupRun(): Promise<{ tps: number; p50: number; p99: number; ra
   }
 }
 
-function startup(what: "devnet" | "raw", rollups: number): { ms: number; rssMb: number } {
-  const script = fileURLToPath(new URL("./startup.ts", import.meta.url));
-  const output = execFileSync(process.execPath, ["--import", "tsx", script, what, String(rollups)], { encoding: "utf8" });
-  return JSON.parse(output.trim().split("\n").at(-1)!) as { ms: number; rssMb: number };
-}
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 console.log(`Throughput: ${SENDERS} senders x ${PER_SENDER} pre-signed transfers over HTTP, ${SENDERS} in flight, best of ${ROUNDS} rounds`);
@@ -83,17 +81,24 @@ for (let round = 1; round <= ROUNDS; round++) {
   if (best.ours === undefined || ours.tps / baselineTps > best.ours.tps / best.baseline) best = { baseline: baselineTps, ours };
 }
 const ours = best.ours!;
-console.log(`  best ratio xrollup / hardhat node: ${fmt(ours.tps / best.baseline, 2)}  (${fmt(ours.tps)} vs ${fmt(best.baseline)} tx/s)`);
+console.log(`  best: xrollup ${fmt(ours.tps)} tx/s vs hardhat node ${fmt(best.baseline)} tx/s: ratio ${fmt(ours.tps / best.baseline, 2)} (goal ≥ 1.5)`);
 console.log(`  xrollup latency, submission to inclusion: p50 ${fmt(ours.p50, 1)} ms, p99 ${fmt(ours.p99, 1)} ms`);
 console.log(
   `Batch data: ${ours.rlp} bytes of signed transactions -> ${ours.raw} bytes serialised -> ${ours.compressed} bytes posted (${fmt(ours.rlp / ours.compressed, 2)}x smaller than the raw transactions)`,
 );
 
+console.log(`Aggregate throughput: ${SENDERS} senders x ${AGGREGATE_PER_SENDER} transfers on each of 4 rollups driven at once, against 1 rollup alone (same devnet)`);
+{
+  const { oneTps, allTps } = await aggregateThroughput(4, SENDERS, AGGREGATE_PER_SENDER);
+  console.log(`  4 rollups ${fmt(allTps)} tx/s vs 1 rollup ${fmt(oneTps)} tx/s: ratio ${fmt(allTps / oneTps, 2)} (goal ≥ 1.6)`);
+}
+
 console.log(`Atomic cross-rollup messages, instant mode: ${SENDERS} senders x ${ATOMIC_PER_SENDER} triggers over HTTP, each relayed on the next rollup`);
 for (const rollups of [2, 4]) {
   const { perSecond, p50, p99, baselineTps } = await atomicMessages(rollups, SENDERS, ATOMIC_PER_SENDER);
   console.log(
-    `  ${rollups} rollups: ${fmt(perSecond)} messages/s (${fmt(perSecond / baselineTps, 2)} of plain transfers in the same devnet, ${fmt(baselineTps)} tx/s); submission to inclusion p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms`,
+    `  ${rollups} rollups: ${fmt(perSecond)} messages/s vs ${fmt(baselineTps)} plain transfers/s in the same devnet: ratio ${fmt(perSecond / baselineTps, 2)} (goal ≥ 0.6); ` +
+      `submission to inclusion p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms (goal ≤ 50)`,
   );
 }
 
@@ -103,19 +108,11 @@ console.log(`Encrypted mempool against fcfs, instant mode, in-process: ${SENDERS
   console.log(`  fcfs:      ${fmt(fcfs.tps)} tx/s, p50 ${fmt(fcfs.p50, 1)} ms, p99 ${fmt(fcfs.p99, 1)} ms`);
   console.log(`  encrypted: ${fmt(encrypted.tps)} tx/s, p50 ${fmt(encrypted.p50, 1)} ms, p99 ${fmt(encrypted.p99, 1)} ms`);
   console.log(
-    `  ratio encrypted / fcfs: throughput ${fmt(encrypted.tps / fcfs.tps, 2)}, p50 latency ${fmt(encrypted.p50 / fcfs.p50, 2)}, p99 latency ${fmt(encrypted.p99 / fcfs.p99, 2)}`,
+    `  encrypted / fcfs: throughput ratio ${fmt(encrypted.tps / fcfs.tps, 2)} (goal ≥ 0.8), p99 latency ratio ${fmt(encrypted.p99 / fcfs.p99, 2)} (goal ≤ 2); p50 latency ratio ${fmt(encrypted.p50 / fcfs.p50, 2)}`,
   );
 }
 
-console.log("Start-up (fresh process each): devnet with N rollups and RPC servers, against N+1 raw Hardhat chains");
-for (const rollups of [1, 4, 16]) {
-  const devnet = startup("devnet", rollups);
-  const raw = startup("raw", rollups);
-  console.log(
-    `  ${String(rollups).padStart(2)} rollups: ${fmt(devnet.ms)} ms, +${fmt(devnet.rssMb)} MiB RSS; raw chains ${fmt(raw.ms)} ms, +${fmt(raw.rssMb)} MiB (time ratio ${fmt(devnet.ms / raw.ms, 2)})`,
-  );
-}
-
+await printStartupBenchmark();
 await (await import("./restart.ts")).printRestartBenchmark();
 await (await import("./memory.ts")).printMemoryBenchmark();
 process.exit(0);
