@@ -604,7 +604,12 @@ export class SharedSequencer {
     const seed = slotSeed(this.#parameters.seed, slot);
     // Each decrypted transaction is journaled with its ciphertext's decryption, in one write.
     const encrypted = await this.#encrypted.decryptPending({
-      accept: (chainId, raw, receivedAt) => this.#acceptUncommitted(chainId, raw, receivedAt),
+      check: (chainId, raw) => this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP }),
+      admit: (checked, receivedAt) => {
+        this.#assertWritable();
+        return this.#admit(checked, { receivedAt });
+      },
+      admitted: () => this.#arrivals,
       outcome: (hash) => this.#records.outcome(hash),
     });
     this.#commitJournal();

@@ -1,9 +1,6 @@
-import { gcm } from "@noble/ciphers/aes";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { invert, mod } from "@noble/curves/abstract/modular";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { hkdf } from "@noble/hashes/hkdf";
-import { sha256 } from "@noble/hashes/sha256";
-import { randomBytes } from "@noble/hashes/utils";
 import { bytesToBigInt, bytesToHex, concat, type Hex, hexToBytes, keccak256 } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
 import { addPoints, isCompressedPoint, multiplyPoint } from "../secp256k1.ts";
@@ -21,6 +18,17 @@ import { addPoints, isCompressedPoint, multiplyPoint } from "../secp256k1.ts";
  * The sequencer publishes S with each ciphertext after the slot, so anyone
  * can check that the ciphertext decrypts to the transaction that ran.
  *
+ * On the sequencer's own path (`committeeDecryptor`) the members taking part
+ * are fixed in advance, the first t, so each releases its share already
+ * weighted by its Lagrange coefficient for that set, λ_i·D_i = (λ_i·sk_i)·R,
+ * and combining is one point addition: one multiplication per member per
+ * ciphertext instead of two. `decryptionShare`/`combineShares` are the
+ * general form, for any subset of members.
+ *
+ * Curve arithmetic is libsecp256k1's and AES-GCM and HKDF are OpenSSL's
+ * (node:crypto): every slot decrypts all its ciphertexts between committing
+ * to their order and running them, so this is on every slot's critical path.
+ *
  * Limits, deliberately accepted for a devnet:
  * - a trusted dealer (createCommittee) knows every share; no DKG;
  * - no proofs that shares are valid (no Chaum–Pedersen DLEQ), so a bad share
@@ -35,9 +43,12 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + POINT_BYTES + NONCE_BYTES;
 const INFO = "xrollup threshold v1";
+/** HKDF's salt where none is given (RFC 5869 then uses zeros). */
+const EMPTY = new Uint8Array(0);
 const Point = secp256k1.Point;
-type CurvePoint = ReturnType<typeof Point.fromBytes>;
 const ORDER = Point.Fn.ORDER;
+/** secp256k1's generator, compressed: keys and ephemeral points are computed with libsecp256k1, so a devnet's start does not wait for the pure-JS curve's tables. */
+const GENERATOR = Point.BASE.toBytes(true);
 
 /** One member of a threshold committee: its Shamir share and the public counterpart. */
 export interface CommitteeMember {
@@ -138,9 +149,9 @@ export function createCommittee({ threshold, size, seed }: { threshold: number; 
   const evaluate = (x: bigint): bigint => coefficients.reduceRight((acc, a) => mod(acc * x + a, ORDER), 0n);
   const members = Array.from({ length: size }, (_, i): CommitteeMember => {
     const secretShare = evaluate(BigInt(i + 1));
-    return { index: i + 1, secretShare, publicShare: pointToHex(Point.BASE.multiply(secretShare)) };
+    return { index: i + 1, secretShare, publicShare: bytesToHex(multiplyPoint(GENERATOR, secretShare)) };
   });
-  return { threshold, size, publicKey: pointToHex(Point.BASE.multiply(coefficients[0]!)), members };
+  return { threshold, size, publicKey: bytesToHex(multiplyPoint(GENERATOR, coefficients[0]!)), members };
 }
 
 /**
@@ -153,16 +164,16 @@ export function encryptTransaction(publicKey: Hex, plaintext: Hex, randomness?: 
   const seed = randomness === undefined ? randomBytes(32) : hexToBytes(randomness);
   if (seed.length !== 32) throw new InvalidEncryptionInputError({ reason: `randomness must be 32 bytes, got ${seed.length}` });
   const r = scalarFrom(seed, "ephemeral scalar");
-  const nonce = hkdf(sha256, seed, undefined, `${INFO} nonce`, NONCE_BYTES);
-  const R = Point.BASE.multiply(r).toBytes(true);
-  const sealed = gcm(symmetricKey(multiplyPoint(key, r), R), nonce).encrypt(hexToBytes(plaintext));
-  return bytesToHex(concat([Uint8Array.of(VERSION), R, nonce, sealed]));
+  const nonce = hkdfSha256(seed, EMPTY, `${INFO} nonce`, NONCE_BYTES);
+  const R = multiplyPoint(GENERATOR, r);
+  const cipher = createCipheriv("aes-256-gcm", symmetricKey(multiplyPoint(key, r), R), nonce, { authTagLength: TAG_BYTES });
+  const sealed = [cipher.update(hexToBytes(plaintext)), cipher.final(), cipher.getAuthTag()];
+  return bytesToHex(concat([Uint8Array.of(VERSION), R, nonce, ...sealed]));
 }
 
 /** A member's decryption share D_i = sk_i·R, 33-byte compressed. */
 export function decryptionShare(member: CommitteeMember, ciphertext: Hex): Hex {
-  const { bytes } = parseCiphertext(ciphertext);
-  return bytesToHex(multiplyPoint(bytes.subarray(1, 1 + POINT_BYTES), member.secretShare));
+  return bytesToHex(multiplyPoint(parseCiphertext(ciphertext).R, member.secretShare));
 }
 
 /**
@@ -180,10 +191,10 @@ export function combineShares(ciphertext: Hex, shares: readonly { index: number;
   if (new Set(indices).size !== indices.length) throw new MalformedShareError({ reason: `each member may give one share, got indices ${indices.join(", ")}` });
   if (shares.length < threshold) throw new NotEnoughSharesError({ threshold, got: shares.length });
   const xs = indices.map(BigInt);
+  const lambdas = lagrangeAtZero(xs);
   const terms = shares.map(({ share, index }, i) => {
-    parsePoint(share, (reason, cause) => new MalformedShareError({ reason: `the share of member ${index} ${reason}`, cause }));
-    const lambda = xs.reduce((acc, xj, j) => (j === i ? acc : mod(acc * xj * invert(mod(xj - xs[i]!, ORDER), ORDER), ORDER)), 1n);
-    return multiplyPoint(hexToBytes(share), lambda);
+    const D = parsePoint(share, (reason, cause) => new MalformedShareError({ reason: `the share of member ${index} ${reason}`, cause }));
+    return multiplyPoint(D, lambdas[i]!);
   });
   try {
     return bytesToHex(addPoints(terms));
@@ -195,32 +206,86 @@ export function combineShares(ciphertext: Hex, shares: readonly { index: number;
 
 /** Decrypts with the combined secret S (as published after the slot). Returns the plaintext. */
 export function decryptWithSecret(ciphertext: Hex, sharedSecret: Hex): Hex {
-  const { bytes } = parseCiphertext(ciphertext);
+  const parsed = parseCiphertext(ciphertext);
   const S = parsePoint(sharedSecret, (reason, cause) => new MalformedShareError({ reason: `the shared secret ${reason}`, cause }));
-  const nonce = bytes.subarray(1 + POINT_BYTES, HEADER_BYTES);
+  return open(parsed, S);
+}
+
+/**
+ * What the committee's decryption of one committed ciphertext gives: the
+ * secret S to publish (`undefined` for a ciphertext too malformed to have
+ * one), and the plaintext or, as a value, why there is none.
+ */
+export type CommitteeDecryption =
+  | { sharedSecret: Hex; plaintext: Hex }
+  | { sharedSecret: Hex | undefined; failure: MalformedCiphertextError | MalformedShareError | DecryptionFailedError };
+
+/**
+ * The sequencer's path, set up once per committee: the first `threshold`
+ * members each release their share weighted by its Lagrange coefficient
+ * (see the top of this file), the shares are added, and S decrypts. Returns
+ * a function of one ciphertext that gives a bad ciphertext's failure as a
+ * value rather than throwing it.
+ */
+export function committeeDecryptor(committee: Committee): (ciphertext: Hex) => CommitteeDecryption {
+  const shares = weightedShares(committee);
+  return (ciphertext) => {
+    let parsed: ParsedCiphertext;
+    try {
+      parsed = parseCiphertext(ciphertext);
+    } catch (failure) {
+      if (failure instanceof MalformedCiphertextError) return { sharedSecret: undefined, failure };
+      throw failure;
+    }
+    return decryptWith(parsed, weightedSecret(parsed.R, shares));
+  };
+}
+
+/**
+ * The sequencer's path for one ciphertext (see {@link committeeDecryptor}).
+ * Returns the plaintext and the secret S to publish.
+ *
+ * @throws {MalformedCiphertextError} when the ciphertext is malformed.
+ * @throws {DecryptionFailedError} when it does not decrypt.
+ */
+export function thresholdDecrypt(committee: Committee, ciphertext: Hex): { plaintext: Hex; sharedSecret: Hex } {
+  const decryption = committeeDecryptor(committee)(ciphertext);
+  if ("failure" in decryption) throw decryption.failure;
+  return decryption;
+}
+
+/** λ_i·sk_i for the first `threshold` members: their shares weighted for that set (see the top of this file). */
+function weightedShares({ threshold, members }: Committee): bigint[] {
+  if (!Number.isInteger(threshold) || threshold < 1 || members.length < threshold) {
+    throw new InvalidCommitteeError({ reason: `a threshold of ${threshold} needs at least that many members, got ${members.length}` });
+  }
+  const taking = members.slice(0, threshold);
+  const lambdas = lagrangeAtZero(taking.map(({ index }) => BigInt(index)));
+  return taking.map(({ secretShare }, i) => mod(lambdas[i]! * secretShare, ORDER));
+}
+
+/** S = Σ (λ_i·sk_i)·R, compressed; `null` if the sum is the point at infinity, which shares of one committee never give. */
+function weightedSecret(R: Uint8Array, shares: readonly bigint[]): Uint8Array | null {
+  const terms = shares.map((weighted) => multiplyPoint(R, weighted));
   try {
-    return bytesToHex(gcm(symmetricKey(S, bytes.subarray(1, 1 + POINT_BYTES)), nonce).decrypt(bytes.subarray(HEADER_BYTES)));
-  } catch (error) {
-    throw new DecryptionFailedError({ cause: error });
+    return addPoints(terms);
+  } catch {
+    return null;
   }
 }
 
-/**
- * The sequencer's path: shares from the first `threshold` members, combined,
- * then decryption. Returns the plaintext and the secret S to publish.
- */
-export function thresholdDecrypt(committee: Committee, ciphertext: Hex): { plaintext: Hex; sharedSecret: Hex } {
-  const sharedSecret = committeeSecret(committee, ciphertext);
-  return { plaintext: decryptWithSecret(ciphertext, sharedSecret), sharedSecret };
-}
-
-/**
- * The secret S of a ciphertext, from the first `threshold` members' shares:
- * what the sequencer publishes after the slot, whether or not it decrypts.
- */
-export function committeeSecret(committee: Committee, ciphertext: Hex): Hex {
-  const shares = committee.members.slice(0, committee.threshold).map((member) => ({ index: member.index, share: decryptionShare(member, ciphertext) }));
-  return combineShares(ciphertext, shares, committee.threshold);
+/** The decryption of a parsed ciphertext with the committee's secret S, `null` if the shares summed to the point at infinity. */
+function decryptWith(parsed: ParsedCiphertext, S: Uint8Array | null): CommitteeDecryption {
+  if (S === null) {
+    return { sharedSecret: undefined, failure: new MalformedShareError({ reason: "the shares combine to the point at infinity, so at least one is wrong" }) };
+  }
+  const sharedSecret = bytesToHex(S);
+  try {
+    return { sharedSecret, plaintext: open(parsed, S) };
+  } catch (failure) {
+    if (failure instanceof DecryptionFailedError) return { sharedSecret, failure };
+    throw failure;
+  }
 }
 
 /** keccak256 of the ciphertext: its id in the mempool and in the order commitment. */
@@ -230,19 +295,50 @@ export function ciphertextId(ciphertext: Hex): Hex {
 
 /** A slot's order commitment: keccak256 of the ciphertext ids concatenated in order (of empty bytes for none). */
 export function orderCommitment(ciphertexts: readonly Hex[]): Hex {
-  return keccak256(concat(ciphertexts.map(ciphertextId)));
+  return orderCommitmentOfIds(ciphertexts.map(ciphertextId));
+}
+
+/** {@link orderCommitment} from the ciphertext ids, for a caller that already has them. */
+export function orderCommitmentOfIds(ids: readonly Hex[]): Hex {
+  return keccak256(concat(ids));
+}
+
+/** A ciphertext split into its parts; R is a point on the curve. */
+interface ParsedCiphertext {
+  R: Uint8Array;
+  nonce: Uint8Array;
+  /** The GCM ciphertext followed by its tag. */
+  sealed: Uint8Array;
 }
 
 /** Splits and checks a ciphertext; R is validated as a point on the curve. */
-function parseCiphertext(ciphertext: Hex): { bytes: Uint8Array; R: Uint8Array } {
+function parseCiphertext(ciphertext: Hex): ParsedCiphertext {
   if (!/^0x([0-9a-fA-F]{2})*$/.test(ciphertext)) throw new MalformedCiphertextError({ reason: "expected 0x-prefixed hex bytes" });
-  const bytes = hexToBytes(ciphertext);
+  // Node's hex decoder, once the pattern has been checked: viem's is a loop in JavaScript.
+  const bytes = Buffer.from(ciphertext.slice(2), "hex");
   if (bytes.length < HEADER_BYTES + TAG_BYTES) {
     throw new MalformedCiphertextError({ reason: `${bytes.length} bytes is shorter than the minimum ${HEADER_BYTES + TAG_BYTES}` });
   }
   if (bytes[0] !== VERSION) throw new MalformedCiphertextError({ reason: `unknown version byte 0x${bytes[0]!.toString(16).padStart(2, "0")}` });
-  const R = parsePoint(bytesToHex(bytes.subarray(1, 1 + POINT_BYTES)), (reason, cause) => new MalformedCiphertextError({ reason: `R ${reason}`, cause }));
-  return { bytes, R };
+  const R = bytes.subarray(1, 1 + POINT_BYTES);
+  if (!isCompressedPoint(R)) throw new MalformedCiphertextError({ reason: "R is not a compressed point on secp256k1" });
+  return { R, nonce: bytes.subarray(1 + POINT_BYTES, HEADER_BYTES), sealed: bytes.subarray(HEADER_BYTES) };
+}
+
+/** AES-GCM decryption under the key derived from S. Returns the plaintext; throws `DecryptionFailedError` if the tag does not match. */
+function open({ R, nonce, sealed }: ParsedCiphertext, S: Uint8Array): Hex {
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", symmetricKey(S, R), nonce, { authTagLength: TAG_BYTES });
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    return `0x${Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]).toString("hex")}`;
+  } catch (error) {
+    throw new DecryptionFailedError({ cause: error });
+  }
+}
+
+/** The Lagrange coefficients at 0 for the distinct x-coordinates `xs`: λ_i = Π_{j≠i} x_j / (x_j − x_i) mod n. */
+function lagrangeAtZero(xs: readonly bigint[]): bigint[] {
+  return xs.map((xi, i) => xs.reduce((acc, xj, j) => (j === i ? acc : mod(acc * xj * invert(mod(xj - xi, ORDER), ORDER), ORDER)), 1n));
 }
 
 /** Decodes a 33-byte compressed point, throwing `fail(reason)` if it is not one. */
@@ -256,16 +352,17 @@ function parsePoint(hex: Hex, fail: (reason: string, cause?: unknown) => Xrollup
 /** Hashes `ikm` to a nonzero scalar; 48 bytes before reduction keep the bias below 2^-128. */
 function scalarFrom(ikm: Uint8Array, label: string): bigint {
   for (let counter = 0; ; counter++) {
-    const scalar = mod(bytesToBigInt(hkdf(sha256, ikm, undefined, `${INFO} ${label} ${counter}`, 48)), ORDER);
+    const scalar = mod(bytesToBigInt(hkdfSha256(ikm, EMPTY, `${INFO} ${label} ${counter}`, 48)), ORDER);
     if (scalar !== 0n) return scalar;
   }
 }
 
 /** key = HKDF-SHA256(ikm = S compressed, salt = R compressed, info = "xrollup threshold v1"). */
 function symmetricKey(S: Uint8Array, R: Uint8Array): Uint8Array {
-  return hkdf(sha256, S, R, INFO, 32);
+  return hkdfSha256(S, R, INFO, 32);
 }
 
-function pointToHex(point: CurvePoint): Hex {
-  return bytesToHex(point.toBytes(true));
+/** HKDF-SHA256 (RFC 5869); an empty salt is the RFC's default of zeros. */
+function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: string, length: number): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
 }
