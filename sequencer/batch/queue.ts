@@ -4,6 +4,20 @@ import type { Clock, InboxHead, L1Port, TimerHandle } from "../ports.ts";
 import type { SlotResult } from "../types.ts";
 import { applyBatch, type Batch, buildBatch, type InboxState } from "./builder.ts";
 
+/**
+ * Most bytes of (compressed) data in one batch. An L1 transaction carries
+ * at most 2^24 gas (EIP-7825), and calldata costs at least 10 gas per token,
+ * four tokens per nonzero byte (EIP-7623's floor), so compressed data past
+ * about 400 KB cannot be posted at all; this leaves room for the inbox's
+ * own execution. Batches of transactions that do not compress (the
+ * encrypted mempool's ciphertexts) reach it after a few hundred slots.
+ */
+export const MAX_BATCH_DATA_BYTES = 256 * 1024;
+
+function dataBytes(batch: Batch): number {
+  return (batch.data.length - 2) / 2;
+}
+
 /** A batch the sequencer posted. */
 export interface PostedBatch {
   number: number;
@@ -141,9 +155,8 @@ export class BatchQueue {
 
   async #postNext(): Promise<void> {
     if (this.#unbatched.length === 0 || this.#conflict !== undefined) return;
-    const slots = this.#fitting();
-    const cutByLimit = slots.length < this.#unbatched.length;
-    const batch = buildBatch(slots, this.#inbox);
+    const batch = this.#nextBatch();
+    const cutByLimit = batch.slots.last < this.#unbatched.at(-1)!.slot;
     const violation = this.#parameters.check(batch, this.#inbox);
     if (violation !== undefined) {
       // A bug of the sequencer's, not an L1 failure: posting it would wedge the inbox for good.
@@ -204,6 +217,22 @@ export class BatchQueue {
       if (l1TxHash !== undefined) this.#accepted(batch, l1TxHash);
       return;
     }
+  }
+
+  /**
+   * The next batch: the longest prefix of the unbatched slots within the
+   * inbox's block limit, cut further while its data is over
+   * {@link MAX_BATCH_DATA_BYTES} (one slot always goes, whatever its size).
+   */
+  #nextBatch(): Batch {
+    const slots = this.#fitting();
+    let batch = buildBatch(slots, this.#inbox);
+    for (let count = slots.length; count > 1 && dataBytes(batch) > MAX_BATCH_DATA_BYTES; ) {
+      // In proportion to the excess, with a margin (slots differ in size), and at least one slot fewer.
+      count = Math.max(1, Math.min(count - 1, Math.floor((count * MAX_BATCH_DATA_BYTES * 0.9) / dataBytes(batch))));
+      batch = buildBatch(slots.slice(0, count), this.#inbox);
+    }
+    return batch;
   }
 
   /** The longest prefix of the unbatched slots that keeps every rollup within the inbox's block limit. */

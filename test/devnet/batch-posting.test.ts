@@ -1,10 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { expect } from "chai";
+import { type Hex, toHex } from "viem";
 import type { Devnet } from "../../devnet/devnet.ts";
 import { defaultSequencerAccount } from "../../rollups/accounts.ts";
 import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import { BatchRejectedError } from "../../sequencer/inbox.ts";
-import { labelAddress, signTransfer, startTestDevnet } from "../support/fixtures.ts";
+import { devKey, labelAddress, signTransaction, signTransfer, startTestDevnet } from "../support/fixtures.ts";
 
 describe("batch posting", () => {
   let devnet: Devnet;
@@ -45,5 +47,28 @@ describe("batch posting", () => {
     expect(devnet.sequencer.transactionStatus(second)?.batch?.number).to.equal(1);
     const verified = await verifyFromL1({ l1: devnet.l1.provider, inbox: devnet.l1.contracts.SharedInbox!, startEngine: startGenesisEngine });
     expect(verified).to.include({ ok: true, batches: 1, transactions: 2 });
+  });
+
+  it("posts a backlog too large for one L1 transaction as several batches that L1 accepts and derivation replays", async () => {
+    const [a] = devnet.rollups;
+    const before = devnet.sequencer.batches.length;
+    // Six transactions of 100 KB of random calldata, which does not compress: about twice what one batch may carry.
+    const hashes: Hex[] = [];
+    for (let nonce = 0; nonce < 6; nonce++) {
+      const raw = await signTransaction(devKey(devnet, 3), {
+        chainId: a!.chainId,
+        nonce,
+        to: labelAddress("posting backlog"),
+        data: toHex(randomBytes(100_000)),
+        gas: 4_100_000n,
+      });
+      hashes.push((await a!.provider.request({ method: "eth_sendRawTransaction", params: [raw] } as never)) as Hex);
+    }
+    await devnet.sequencer.flush();
+    const posted = devnet.sequencer.batches.slice(before);
+    expect(posted.length).to.be.greaterThan(1);
+    for (const hash of hashes) expect(devnet.sequencer.transactionStatus(hash)?.batch).to.not.equal(null);
+    const verified = await verifyFromL1({ l1: devnet.l1.provider, inbox: devnet.l1.contracts.SharedInbox!, startEngine: startGenesisEngine });
+    expect(verified).to.include({ ok: true, batches: before + posted.length });
   });
 });

@@ -1,12 +1,15 @@
+import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { expect } from "chai";
 import { type Hex, keccak256, toHex, zeroHash } from "viem";
 import { applyBatch, type Batch, buildBatch, type InboxState } from "../../sequencer/batch/builder.ts";
-import { BatchQueue, InboxConflictError } from "../../sequencer/batch/queue.ts";
+import { BatchQueue, InboxConflictError, MAX_BATCH_DATA_BYTES } from "../../sequencer/batch/queue.ts";
 import { ManualClock } from "../../sequencer/clock.ts";
 import type { InboxHead, L1Port } from "../../sequencer/ports.ts";
 import type { SlotResult } from "../../sequencer/types.ts";
 
 const CHAIN_ID = 901;
+
+const randomBytes = (length: number): Hex => toHex(nodeRandomBytes(length));
 
 const GENESIS: InboxState = {
   batchNumber: 0,
@@ -26,6 +29,12 @@ function slot(n: number): SlotResult {
     messageHashes: [{ sent: [zeroHash], relayed: [zeroHash] }],
     randomness: { commitment: zeroHash, seed: zeroHash },
   };
+}
+
+/** Slot `n` whose one block carries `raw` as its one transaction. */
+function slotCarrying(n: number, raw: Hex): SlotResult {
+  const empty = slot(n);
+  return { ...empty, blocks: empty.blocks.map((block) => ({ ...block, transactions: [raw] })) };
 }
 
 /**
@@ -126,6 +135,21 @@ describe("batch queue (fake L1, manual clock)", function () {
       { first: 3, last: 4 },
       { first: 5, last: 5 },
     ]);
+  });
+
+  it("splits a backlog that does not compress into batches one L1 transaction can carry, in order", async function () {
+    const l1 = new FakeL1();
+    const { queue, errors } = queueOn(l1, new ManualClock(0));
+    // 40 slots of 20 KB of random bytes each (as ciphertexts are): about 800 KB, three times what one batch may hold.
+    for (let n = 1; n <= 40; n++) queue.add(slotCarrying(n, randomBytes(20_000)));
+    await queue.flush();
+    expect(errors).to.deep.equal([]);
+    expect(l1.posted.length).to.be.greaterThan(3);
+    for (const batch of l1.posted) expect((batch.data.length - 2) / 2).to.be.at.most(MAX_BATCH_DATA_BYTES);
+    const slots = l1.posted.map((batch) => batch.slots);
+    expect(slots[0]!.first).to.equal(1);
+    expect(slots.at(-1)!.last).to.equal(40);
+    for (const [index, range] of slots.entries()) if (index > 0) expect(range.first).to.equal(slots[index - 1]!.last + 1);
   });
 
   it("notices another account posted to the inbox, says so, and stops retrying a doomed batch", async function () {
