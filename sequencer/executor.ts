@@ -77,15 +77,14 @@ type Unit = readonly SequencedTransaction[];
  * Units run optimistically as a group, in as few blocks as the messages
  * allow: one block per rollup with every unit's transactions, then one
  * block per destination with their relays (actions), then the relays those
- * send, depth by depth (rollups run concurrently: engines work off the main
- * thread). If a unit fails (its transaction or an action reverts, a bundle
+ * send, depth by depth (each wave's blocks handed to their engines at
+ * once). If units fail (a transaction or an action reverts, a bundle
  * breaks, a message is too deep or withheld), the group goes back to its
- * start and runs again around it: the units before it as a group, the
- * failing unit alone (which gives its exact reason), the units after it as
- * a group. So within a group every transaction runs before every action,
- * and global sequence numbers follow that order, as each rollup executed
- * it. If anything throws, every rollup goes back to the slot's start before
- * the error is rethrown.
+ * start and runs again around them: the units between failures as groups,
+ * each failing unit alone (which gives its exact reason). So within a group
+ * every transaction runs before every action, and global sequence numbers
+ * follow that order, as each rollup executed it. If anything throws, every
+ * rollup goes back to the slot's start before the error is rethrown.
  */
 export async function executeSlot(context: ExecutionContext, plan: SlotPlan): Promise<SlotExecution> {
   const slot = new Rollback();
@@ -142,7 +141,8 @@ async function runUnits(run: SlotRun, units: readonly Unit[]): Promise<void> {
     let next = 0;
     for (const failed of group.units) {
       await runUnits(run, runnable.slice(next, failed));
-      await runAlone(run, runnable[failed]!);
+      // Through runUnits, so that it is dropped at once if an earlier nonce of its sender was dropped meanwhile.
+      await runUnits(run, [runnable[failed]!]);
       next = failed + 1;
     }
     await runUnits(run, runnable.slice(next));

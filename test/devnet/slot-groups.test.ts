@@ -28,10 +28,11 @@ interface PlannedUnit {
 }
 
 /**
- * 200 units in a fixed, shuffled order: 80 transfers, 70 messages, 30
+ * 203 units in a fixed, shuffled order: 80 transfers, 70 messages, 30
  * messages that hop there and back, 12 messages whose action reverts and 8
- * transactions that revert themselves. Units that fail are sent from fresh
- * keys (one transaction each), so that no later nonce depends on them.
+ * transactions that revert themselves, each failing one from a fresh key of
+ * its own; and one more fresh key's failing message followed by two later
+ * nonces of the same sender, which cannot run once the first is dropped.
  */
 function planUnits(freshKeys: readonly Hex[]): PlannedUnit[] {
   const kinds: UnitKind[] = [
@@ -49,7 +50,7 @@ function planUnits(freshKeys: readonly Hex[]): PlannedUnit[] {
     [kinds[index], kinds[other]] = [kinds[other]!, kinds[index]!];
   }
   let fresh = 0;
-  return kinds.map((kind, index) => {
+  const units = kinds.map((kind, index): PlannedUnit => {
     const fails = kind === "failing-action" || kind === "reverting-trigger";
     return {
       kind,
@@ -57,6 +58,12 @@ function planUnits(freshKeys: readonly Hex[]): PlannedUnit[] {
       privateKey: fails ? freshKeys[fresh++]! : SENDERS[index % SENDERS.length]!.privateKey,
     };
   });
+  // One more sender, spread over the slot: a message whose action fails, then two later nonces, which cannot run.
+  const [first, second, third] = [50, 120, 180];
+  units.splice(third!, 0, { kind: "transfer", rollup: 0, privateKey: freshKeys[fresh]! });
+  units.splice(second!, 0, { kind: "failing-action", rollup: 0, privateKey: freshKeys[fresh]! });
+  units.splice(first!, 0, { kind: "failing-action", rollup: 0, privateKey: freshKeys[fresh]! });
+  return units;
 }
 
 /** Signs every planned unit for a devnet, nonces counted per sender and rollup from the sequencer's pending nonce. */
@@ -121,8 +128,8 @@ async function balances(devnet: Devnet): Promise<bigint[]> {
   return Promise.all(devnet.rollups.map((rollup) => rollup.publicClient.getBalance({ address: RECIPIENT })));
 }
 
-describe("200 mixed units in one slot: the same outcomes as unit by unit, in far fewer blocks", function () {
-  const freshKeys = Array.from({ length: 20 }, () => generatePrivateKey());
+describe("203 mixed units in one slot: the same outcomes as unit by unit, in far fewer blocks", function () {
+  const freshKeys = Array.from({ length: 21 }, () => generatePrivateKey());
   const units = planUnits(freshKeys);
   let grouped: Devnet;
   let reference: Devnet;
@@ -153,9 +160,14 @@ describe("200 mixed units in one slot: the same outcomes as unit by unit, in far
   });
 
   it("gives every unit the outcome, reason code and actions it gets on its own", function () {
-    for (const hash of hashes) expect(outcomeOf(grouped, hash), hash).to.deep.equal(outcomeOf(reference, hash));
+    // Alone, the last sender's later nonces wait for the dropped one (sent after its slot, they are a nonce gap).
+    const [, ...afterDropped] = hashes.filter((_, index) => units[index]!.privateKey === freshKeys.at(-1));
+    for (const hash of hashes.filter((hash) => !afterDropped.includes(hash))) {
+      expect(outcomeOf(grouped, hash), hash).to.deep.equal(outcomeOf(reference, hash));
+    }
+    for (const hash of afterDropped) expect(outcomeOf(grouped, hash)).to.deep.equal({ status: "dropped", reasonCode: "nonce-dropped", relays: [] });
     const codes = hashes.map((hash) => outcomeOf(grouped, hash).reasonCode).filter((code) => code !== undefined);
-    expect(codes.filter((code) => code === "action-reverted")).to.have.length(12);
+    expect(codes.filter((code) => code === "action-reverted")).to.have.length(13);
     expect(codes.filter((code) => code === "reverted")).to.have.length(8);
   });
 
@@ -183,7 +195,7 @@ describe("200 mixed units in one slot: the same outcomes as unit by unit, in far
   });
 
   it("uses far fewer blocks than running each unit alone", function () {
-    // Each of the 20 failing units splits the group; the units between them share blocks.
+    // Each of the 21 failing units splits the group; the units between them share blocks.
     expect(slot.blocks.length * 3).to.be.lessThan(referenceBlocks);
   });
 
