@@ -297,14 +297,19 @@ export class SharedSequencer {
    */
   async accept(chainId: number, raw: unknown, options: AcceptOptions = {}): Promise<SequencedTransaction> {
     this.#assertWritable();
-    const transaction = await this.#acceptUncommitted(chainId, raw, options.receivedAt ?? this.#clock.now());
+    const checked = await this.#check(chainId, raw);
+    const transaction = this.#admitChecked(checked, options.receivedAt ?? this.#clock.now());
     this.#commitJournal();
     return transaction;
   }
 
-  /** Checks and admits a transaction; its journal entry waits for the caller's commit. */
-  async #acceptUncommitted(chainId: number, raw: unknown, receivedAt: number): Promise<SequencedTransaction> {
-    const checked = await this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
+  /** Admission's checks of a single transaction (not a bundle's); admits nothing. */
+  #check(chainId: number, raw: unknown): Promise<CheckedTransaction> {
+    return this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
+  }
+
+  /** Admits a checked transaction if the sequencer still takes any; its journal entry waits for the caller's commit. */
+  #admitChecked(checked: CheckedTransaction, receivedAt: number): SequencedTransaction {
     this.#assertWritable();
     return this.#admit(checked, { receivedAt });
   }
@@ -604,11 +609,8 @@ export class SharedSequencer {
     const seed = slotSeed(this.#parameters.seed, slot);
     // Each decrypted transaction is journaled with its ciphertext's decryption, in one write.
     const encrypted = await this.#encrypted.decryptPending({
-      check: (chainId, raw) => this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP }),
-      admit: (checked, receivedAt) => {
-        this.#assertWritable();
-        return this.#admit(checked, { receivedAt });
-      },
+      check: (chainId, raw) => this.#check(chainId, raw),
+      admit: (checked, receivedAt) => this.#admitChecked(checked, receivedAt),
       admitted: () => this.#arrivals,
       outcome: (hash) => this.#records.outcome(hash),
     });
