@@ -171,7 +171,7 @@ describe("a slot is all or nothing: an engine call that throws, at every step of
   async function expectIncludedBusySlot(result: SlotResult, includedHashes: readonly Hex[], revertingHash: Hex): Promise<void> {
     const included = result.included.map(({ transaction }) => transaction);
     for (const hash of includedHashes) expect(included.map((transaction) => transaction.hash)).to.include(hash);
-    // The trigger's relay on B, right after it.
+    // The trigger's relay on B, after the slot's transactions (its group's next wave).
     const relays = included.filter((transaction) => transaction.relayOf !== undefined);
     expect(relays.map((relay) => [relay.chainId, relay.relayOf])).to.deep.equal([[b.chainId, includedHashes[2]]]);
     expect(result.dropped.map(({ transaction, reason }) => [transaction.hash, reason.code])).to.deep.equal([[revertingHash, "reverted"]]);
