@@ -1,52 +1,76 @@
-import { type Address, encodeDeployData, type Hex } from "viem";
+import { type Address, encodeAbiParameters, encodeDeployData, type Hex, hexToBigInt, keccak256, numberToHex } from "viem";
 import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { artifact } from "../contracts/artifacts.ts";
 import type { Chain } from "./chain.ts";
 
-/** Balance the sequencer gets on every rollup, to pay for relays. */
-export const SEQUENCER_ROLLUP_BALANCE = 1_000_000n * 10n ** 18n;
+/** Balance every committee member gets on every rollup, to pay for the relays it sends. */
+export const COMMITTEE_ROLLUP_BALANCE = 1_000_000n * 10n ** 18n;
 
 /** What a rollup's predeploys depend on; derivation reads all of it from the L1 inbox. */
 export interface PredeployParameters {
-  sequencer: Address;
+  /** The sequencer committee as deployed (`SharedInbox.genesisMembers`): every member may relay messages. */
+  committee: readonly Address[];
   /** The devnet's rollup chain ids, consecutive. */
   chainIds: readonly number[];
 }
 
 /**
- * Installs the rollup's system contracts before its first block: the
- * messenger at {@link MESSENGER_ADDRESS} and the sequencer's balance.
- * Deterministic, so derivation repeats it on its fresh chains and reaches
- * the same state roots.
- *
- * Hardhat's network config cannot put code in a genesis state (its
- * `accounts` carry a key and a balance only), so both are set before the
- * first block rather than in genesis.
+ * Storage slot of the messenger's `isRelayer` mapping: after messageNonce,
+ * sentMessages, successfulMessages, sentMessagesHash and relayedMessagesHash
+ * (solc's storage layout says so; its transient variables take no slot).
  */
-export async function installPredeploys(chain: Chain, parameters: PredeployParameters): Promise<void> {
-  const runtime = await messengerRuntime(chain, parameters);
+const IS_RELAYER_SLOT = 5n;
+
+/** `true` as a storage word. */
+const TRUE_WORD = numberToHex(1, { size: 32 });
+
+/**
+ * Installs the rollup's system contracts before its first block: the
+ * messenger at {@link MESSENGER_ADDRESS} with every committee member as a
+ * relayer, and each member's {@link COMMITTEE_ROLLUP_BALANCE}. Deterministic,
+ * so derivation repeats it on its fresh chains and reaches the same state
+ * roots.
+ *
+ * Hardhat's network config cannot put code or storage in a genesis state
+ * (its `accounts` carry a key and a balance only), so they are set before the
+ * first block rather than in genesis; and a predeploy runs no constructor, so
+ * the committee is written into `isRelayer` directly.
+ */
+export async function installPredeploys(chain: Chain, { committee, chainIds }: PredeployParameters): Promise<void> {
+  const runtime = await messengerRuntime(chain, chainIds);
+  const balance = numberToHex(COMMITTEE_ROLLUP_BALANCE);
   await Promise.all([
     chain.provider.request({ method: "hardhat_setCode", params: [MESSENGER_ADDRESS, runtime] }),
-    chain.provider.request({
-      method: "hardhat_setBalance",
-      params: [parameters.sequencer, `0x${SEQUENCER_ROLLUP_BALANCE.toString(16)}`],
-    }),
+    ...committee.flatMap((member) => [
+      chain.provider.request({ method: "hardhat_setStorageAt", params: [MESSENGER_ADDRESS, relayerSlot(member), TRUE_WORD] }),
+      chain.provider.request({ method: "hardhat_setBalance", params: [member, balance] }),
+    ]),
   ]);
+}
+
+/**
+ * The messenger's storage slot of `isRelayer[member]`, Solidity's
+ * `keccak256(abi.encode(member, slot))`, as a quantity (no leading zeros), the
+ * form `hardhat_setStorageAt` takes.
+ */
+function relayerSlot(member: Address): Hex {
+  const slot = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [member, IS_RELAYER_SLOT]));
+  return numberToHex(hexToBigInt(slot));
 }
 
 /** The messenger's runtime code by its constructor arguments, for as long as the process runs. */
 const messengerRuntimes = new Map<string, Promise<Hex>>();
 
 /**
- * The messenger's runtime code for these parameters, obtained by running its
- * creation code in an `eth_call` (so immutables are set without a
+ * The messenger's runtime code for the devnet's rollups, obtained by running
+ * its creation code in an `eth_call` (so immutables are set without a
  * transaction). It depends on the constructor arguments only, and those are
  * the same on every rollup of a devnet: one call serves them all, where a
  * call per rollup cost a few milliseconds each (the first `eth_call` of a
  * chain is its slowest). A failed call is forgotten, so the next one retries.
  */
-function messengerRuntime(chain: Chain, { sequencer, chainIds }: PredeployParameters): Promise<Hex> {
-  const args = [sequencer, BigInt(chainIds[0] ?? 0), BigInt(chainIds.length)] as const;
+function messengerRuntime(chain: Chain, chainIds: readonly number[]): Promise<Hex> {
+  const args = [BigInt(chainIds[0] ?? 0), BigInt(chainIds.length)] as const;
   const key = args.join(",");
   let runtime = messengerRuntimes.get(key);
   if (runtime === undefined) {

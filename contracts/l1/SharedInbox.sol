@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ForcedInclusionQueue} from "./ForcedInclusionQueue.sol";
+import {SequencerCommittee, Signature} from "./SequencerCommittee.sol";
+
 /// @notice A rollup's committed head: its last committed block and the state after it.
 struct RollupHead {
     uint64 blockNumber;
@@ -23,33 +26,40 @@ struct RollupCommitment {
     bytes32[] relayedMessages;
 }
 
-/// @notice What links a batch to the one before it.
+/// @notice What links a batch to the one before it, who proposed it, and how far it processed the forced queue.
 /// @dev globalSeqEnd is one past the last global sequence number; == globalSeqStart for no transaction.
+///      viewNumber is the view of the leader that proposed the batch (`view` is a Solidity keyword). forcedEnd is
+///      the forced-queue index the batch has processed up to: exclusive, cumulative over batches.
 struct BatchHeader {
     uint64 number;
     bytes32 prevHash;
     uint64 globalSeqStart;
     uint64 globalSeqEnd;
+    uint64 viewNumber;
+    uint64 forcedEnd;
 }
 
 /// @title SharedInbox
-/// @notice L1 inbox of a shared sequencer: one batch commits new heads for every registered rollup at once.
+/// @notice L1 inbox of a shared sequencer committee: one batch commits new heads for every registered rollup at once.
 ///         The inbox guarantees that batches form a single hash chain (numbers without gap or repeat, each
 ///         naming its predecessor's hash), that global sequence numbers are contiguous across batches and
 ///         match the transaction counts, that every rollup's blocks are contiguous, at most
 ///         MAX_BLOCKS_PER_BATCH of them per batch (so no single batch can park a head at the last block number),
-///         that only the sequencer can submit, and that every message a rollup sent to another was relayed there and
-///         nothing else was (shared validity: the messengers' rolling hashes match pairwise). It does NOT
-///         re-execute transactions: the block hashes, state roots and message hashes are the sequencer's
-///         claims, checked off-chain by re-deriving the rollups from the batches' calldata (`xrollup verify`).
-contract SharedInbox {
+///         that only an active committee member can submit, and only a batch certified by a quorum of active
+///         members including the leader of the batch's view (SequencerCommittee), that every message a rollup sent
+///         to another was relayed there and nothing else was (shared validity: the messengers' rolling hashes
+///         match pairwise), and that no batch leaves an overdue forced transaction unprocessed
+///         (ForcedInclusionQueue).
+///         It does NOT re-execute transactions: the block hashes, state roots and message hashes are the
+///         committee's claims, checked off-chain by re-deriving the rollups from L1 (`xrollup verify`); a quorum
+///         of faulty members can certify a wrong claim. It does NOT check that views increase from batch to batch,
+///         nor that the leader is the member that submits, nor that the committee posts at all: if it stops, only
+///         forceInclusion moves on.
+contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
     /// @notice Most blocks one batch commits for one rollup. Without a bound, a head of block 2^64 - 1 would leave
     ///         the rollup unable to ever advance (its next fromBlock overflows); the sequencer spreads longer runs
     ///         of blocks over several batches.
     uint64 public constant MAX_BLOCKS_PER_BATCH = 65_536;
-
-    /// @notice The only account allowed to submit batches.
-    address public immutable sequencer;
 
     /// @notice Timestamp of the rollups' genesis blocks.
     uint64 public immutable genesisTimestamp;
@@ -105,6 +115,12 @@ contract SharedInbox {
         bytes32 transactionsHash
     );
 
+    /// @notice Emitted with BatchSubmitted: the members that certified the batch.
+    /// @param number      Batch number.
+    /// @param viewNumber  View of the leader that proposed the batch.
+    /// @param signers     The certificate's signers, in certificate order.
+    event BatchCertified(uint64 indexed number, uint64 viewNumber, address[] signers);
+
     /// @notice Thrown when the constructor's per-rollup arrays differ in length.
     error LengthMismatch();
 
@@ -114,13 +130,10 @@ contract SharedInbox {
     /// @notice Thrown when the constructor is given the same chain id twice.
     error DuplicateRollup(uint64 chainId);
 
-    /// @notice Thrown when the constructor is given the zero address as sequencer.
-    error ZeroSequencer();
-
     /// @notice Thrown when a chain id is not registered.
     error UnknownRollup(uint64 chainId);
 
-    /// @notice Thrown when anyone but the sequencer submits a batch.
+    /// @notice Thrown when an account that is not an active committee member submits a batch.
     error NotSequencer(address caller);
 
     /// @notice Thrown when a batch number is not the last batch number + 1.
@@ -162,25 +175,26 @@ contract SharedInbox {
     /// @notice Thrown when what a rollup sent to another differs from what the other relayed from it.
     error MessagesMismatch(uint64 source, uint64 destination);
 
-    /// @notice Registers the rollups at their genesis blocks.
-    /// @param _sequencer           The only account allowed to submit batches.
-    /// @param _genesisTimestamp    Timestamp of the rollups' genesis blocks.
-    /// @param _chainIds            Chain ids of the rollups, in the order batches list them.
-    /// @param _genesisBlockHashes  Hash of each rollup's block 0.
-    /// @param _genesisStateRoots   State root of each rollup's block 0.
+    /// @notice Registers the committee, and the rollups at their genesis blocks.
+    /// @param _members              The committee, in rotation order: non-empty, no zero address, no duplicate, at
+    ///                              most MAX_MEMBERS.
+    /// @param _genesisTimestamp     Timestamp of the rollups' genesis blocks.
+    /// @param _forceInclusionDelay  L1 blocks a forced transaction may wait; at least 1.
+    /// @param _chainIds             Chain ids of the rollups, in the order batches list them.
+    /// @param _genesisBlockHashes   Hash of each rollup's block 0.
+    /// @param _genesisStateRoots    State root of each rollup's block 0.
     constructor(
-        address _sequencer,
+        address[] memory _members,
         uint64 _genesisTimestamp,
+        uint64 _forceInclusionDelay,
         uint64[] memory _chainIds,
         bytes32[] memory _genesisBlockHashes,
         bytes32[] memory _genesisStateRoots
-    ) {
-        if (_sequencer == address(0)) revert ZeroSequencer();
+    ) SequencerCommittee(_members) ForcedInclusionQueue(_forceInclusionDelay) {
         if (_chainIds.length != _genesisBlockHashes.length) revert LengthMismatch();
         if (_chainIds.length != _genesisStateRoots.length) revert LengthMismatch();
         if (_chainIds.length == 0) revert NoRollups();
 
-        sequencer = _sequencer;
         genesisTimestamp = _genesisTimestamp;
         for (uint256 i = 0; i < _chainIds.length; i++) {
             uint64 chainId = _chainIds[i];
@@ -202,24 +216,29 @@ contract SharedInbox {
     /// @param _chainId Chain id of the rollup.
     /// @return head_ The head.
     function head(uint64 _chainId) external view returns (RollupHead memory head_) {
-        if (!registered[_chainId]) revert UnknownRollup(_chainId);
+        _requireRollup(_chainId);
         head_ = heads[_chainId];
     }
 
     /// @notice Commits the next batch: new heads for every rollup and the transactions that lead there.
-    /// @dev All checks run before any write, shared validity (_checkMessages) last; the commitments' chain ids
-    ///      are distinct, so checking one does not depend on another's new head.
-    /// @param _header        Links the batch to the previous one and gives its global sequence range.
+    /// @dev All checks run before any write: the header, the commitments, shared validity (_checkMessages), the
+    ///      forced queue, then the certificate; the commitments' chain ids are distinct, so checking one does not
+    ///      depend on another's new head.
+    /// @param _header        Links the batch to the previous one, gives its global sequence range, its view and
+    ///                       how far it processed the forced queue.
     /// @param _rollups       One commitment per registered rollup, in registration order.
     /// @param _transactions  Compressed transaction payload. Only hashed here: it is in the calldata so that
     ///                       anyone can re-derive every rollup from L1 calldata alone.
+    /// @param _certificate   Signatures of batchDigest(batchHash_) by a quorum of active members, the leader of
+    ///                       _header.viewNumber among them.
     /// @return batchHash_ keccak256(abi.encode(_header, _rollups, keccak256(_transactions))).
     function submitBatch(
         BatchHeader calldata _header,
         RollupCommitment[] calldata _rollups,
-        bytes calldata _transactions
+        bytes calldata _transactions,
+        Signature[] calldata _certificate
     ) external returns (bytes32 batchHash_) {
-        if (msg.sender != sequencer) revert NotSequencer(msg.sender);
+        if (!isMember(msg.sender)) revert NotSequencer(msg.sender);
         if (_header.number != batchCount + 1) revert BatchOutOfOrder(batchCount + 1, _header.number);
         if (_header.prevHash != lastBatchHash) revert PrevHashMismatch(lastBatchHash, _header.prevHash);
         if (_header.globalSeqStart != nextGlobalSeq) revert GlobalSeqGap(nextGlobalSeq, _header.globalSeqStart);
@@ -247,6 +266,10 @@ contract SharedInbox {
         uint64 seqCount = _header.globalSeqEnd - _header.globalSeqStart;
         if (txSum != seqCount) revert TxCountMismatch(seqCount, txSum);
         _checkMessages(_rollups);
+        _checkForcedQueue(_header.forcedEnd);
+        bytes32 transactionsHash = keccak256(_transactions);
+        batchHash_ = keccak256(abi.encode(_header, _rollups, transactionsHash));
+        address[] memory signers = _checkCertificate(batchHash_, _header.viewNumber, _certificate);
 
         for (uint256 i = 0; i < _rollups.length; i++) {
             RollupCommitment calldata c = _rollups[i];
@@ -254,13 +277,13 @@ contract SharedInbox {
             heads[c.chainId] = RollupHead(c.toBlock, c.blockHash, c.stateRoot);
             emit RollupHeadUpdated(c.chainId, _header.number, c.toBlock, c.blockHash, c.stateRoot);
         }
-        bytes32 transactionsHash = keccak256(_transactions);
-        batchHash_ = keccak256(abi.encode(_header, _rollups, transactionsHash));
         batchHashes[_header.number] = batchHash_;
         lastBatchHash = batchHash_;
         batchCount = _header.number;
         nextGlobalSeq = _header.globalSeqEnd;
+        nextForced = _header.forcedEnd;
         emit BatchSubmitted(_header.number, batchHash_, _header.globalSeqStart, _header.globalSeqEnd, transactionsHash);
+        emit BatchCertified(_header.number, _header.viewNumber, signers);
     }
 
     /// @notice Checks shared validity: for every pair of rollups, the rolling hash of the messages i sent to j equals
@@ -281,5 +304,10 @@ contract SharedInbox {
                 }
             }
         }
+    }
+
+    /// @notice Reverts with UnknownRollup unless _chainId is registered.
+    function _requireRollup(uint64 _chainId) internal view override {
+        if (!registered[_chainId]) revert UnknownRollup(_chainId);
     }
 }

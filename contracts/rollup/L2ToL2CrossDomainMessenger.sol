@@ -5,11 +5,16 @@ import {ISequencedMessenger} from "./interfaces/ISequencedMessenger.sol";
 
 /// @title L2ToL2CrossDomainMessenger
 /// @notice Sends and relays messages between the devnet's rollups. A message sent on rollup A is relayed on rollup
-///         B by the shared sequencer's account, in the same slot, with its signature as the proof that A sent it.
-///         A relay whose call fails reverts as a whole, so the sequencer can roll back the sending transaction and
+///         B by a member of the sequencer committee, in the same slot, with the member's signature as the proof that
+///         A sent it: a relay must be sent by a committee member and carry that same member's signature. A relay
+///         whose call fails reverts as a whole, so the sequencer can roll back the sending transaction and
 ///         everything it caused: a message is either relayed or leaves no trace. Each rollup keeps a rolling hash of
 ///         the messages it sent to and relayed from every other rollup; the L1 inbox checks that they match.
-/// @dev Predeployed with hardhat_setCode: nothing is written at construction but the immutables.
+///         The committee is fixed at the rollup's genesis: a member the L1 inbox later removes (for equivocation)
+///         still relays here, but no batch it builds can get a certificate from the honest members, and the inbox's
+///         shared-validity check still pairs every relay with its send.
+/// @dev Predeployed with hardhat_setCode: nothing runs at construction but the immutables, so the committee is
+///      written into isRelayer (storage slot 5) with hardhat_setStorageAt (rollups/predeploys.ts).
 contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Gas limit of the call on the destination rollup for messages sent with sendMessage.
     uint256 public constant DEFAULT_GAS_LIMIT = 1_000_000;
@@ -22,9 +27,6 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
 
     /// @notice Largest s of a non-malleable secp256k1 signature (half the curve order, EIP-2).
     uint256 internal constant MAX_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
-
-    /// @notice The only account that relays messages, and whose signature they carry.
-    address public immutable SEQUENCER;
 
     /// @notice Chain id of the devnet's first rollup.
     uint256 public immutable FIRST_CHAIN_ID;
@@ -47,6 +49,10 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Rolling hash of the messages relayed on this rollup from each rollup.
     mapping(uint256 => bytes32) public relayedMessagesHash;
 
+    /// @notice Whether an account is a member of the sequencer committee, which relays messages and signs them.
+    /// @dev Slot 5, after the mappings above; transient variables take no storage slot.
+    mapping(address => bool) public isRelayer;
+
     /// @notice Whether a relay is in progress.
     bool internal transient entered;
 
@@ -56,13 +62,10 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Source chain of the message being relayed.
     uint256 internal transient contextSource;
 
-    /// @notice Fixes the sequencer and the devnet's rollups.
-    /// @param _sequencer     The only account that relays messages, and whose signature they carry.
+    /// @notice Fixes the devnet's rollups.
     /// @param _firstChainId  Chain id of the devnet's first rollup.
     /// @param _chainCount    Number of the devnet's rollups.
-    constructor(address _sequencer, uint256 _firstChainId, uint256 _chainCount) {
-        if (_sequencer == address(0)) revert ZeroSequencer();
-        SEQUENCER = _sequencer;
+    constructor(uint256 _firstChainId, uint256 _chainCount) {
         FIRST_CHAIN_ID = _firstChainId;
         CHAIN_COUNT = _chainCount;
     }
@@ -92,11 +95,12 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
         messageHash_ = _send(_destination, _target, _message, _gasLimit);
     }
 
-    /// @notice Relays a message sent to this rollup, as signed by the sequencer; reverts if the call reverts.
-    ///         Only the sequencer's account relays: its key is a devnet key anyone can read, so a valid signature
-    ///         alone would let a user include a relay of a message nobody sent, which L1 then refuses.
+    /// @notice Relays a message sent to this rollup, as signed by the committee member that sends the relay;
+    ///         reverts if the call reverts. Only members' accounts relay: their keys are devnet keys anyone can read,
+    ///         so a valid signature alone would let a user include a relay of a message nobody sent, which L1 then
+    ///         refuses.
     /// @param _message  The message.
-    /// @param _v        Recovery id of the sequencer's EIP-191 signature of the relay hash,
+    /// @param _v        Recovery id of the relaying member's EIP-191 signature of the relay hash,
     ///                  keccak256(abi.encode(messageHash, gasLimit)): the gas limit is signed too.
     /// @param _r        r of the signature.
     /// @param _s        s of the signature, in the lower half of the curve order.
@@ -105,23 +109,23 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
         external
         returns (bytes memory returnData_)
     {
-        if (msg.sender != SEQUENCER) revert NotSequencer(msg.sender);
+        if (!isRelayer[msg.sender]) revert NotSequencer(msg.sender);
         if (_message.destination != block.chainid) revert MessageDestinationNotRelayChain();
         if (_message.target == address(this)) revert MessageTargetL2ToL2CrossDomainMessenger();
         bytes32 messageHash = _hash(
             _message.destination, _message.source, _message.nonce, _message.sender, _message.target, _message.message
         );
         // The gas limit is not part of the message hash (the Superchain's), but whether the action succeeds depends
-        // on it: signing it keeps anyone from relaying the sequencer's relay with another gas limit.
+        // on it: signing it keeps anyone from relaying a member's relay with another gas limit.
         bytes32 relayHash = keccak256(abi.encode(messageHash, _message.gasLimit));
         bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", relayHash));
         address recovered = ecrecover(digest, _v, _r, _s);
         if (recovered == address(0)) revert InvalidSequencerSignature(recovered);
-        if (recovered != SEQUENCER) revert InvalidSequencerSignature(recovered);
+        if (recovered != msg.sender) revert InvalidSequencerSignature(recovered);
         if (uint256(_s) > MAX_S) revert InvalidSequencerSignature(recovered);
         if (successfulMessages[messageHash]) revert MessageAlreadyRelayed();
-        // A call made during a relay comes from a contract, never the sequencer's account, so NotSequencer already
-        // refuses a nested relay; this stays for a sequencer account that has code (EIP-7702 delegation).
+        // A call made during a relay comes from a contract, never a member's account, so NotSequencer already
+        // refuses a nested relay; this stays for a member account that has code (EIP-7702 delegation).
         if (entered) revert ReentrantCall();
 
         successfulMessages[messageHash] = true;
@@ -178,7 +182,7 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
         }
     }
 
-    /// @notice Records a message and announces it to the sequencer.
+    /// @notice Records a message and announces it to the sequencer committee.
     function _send(uint256 _destination, address _target, bytes calldata _message, uint256 _gasLimit)
         internal
         returns (bytes32 messageHash_)

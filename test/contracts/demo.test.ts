@@ -62,7 +62,7 @@ async function demoFixture() {
   const [deployer, user] = await viem.getWalletClients();
   if (deployer === undefined || user === undefined) throw new Error("expected two accounts");
   const messenger = await predeployMessenger(connection, {
-    sequencer: SEQUENCER,
+    committee: [SEQUENCER],
     firstChainId: CHAIN_ID,
     chainCount: 2n,
   });

@@ -7,6 +7,7 @@ import {
   encodeErrorResult,
   encodeFunctionData,
   hashMessage,
+  hexToBigInt,
   getAddress,
   keccak256,
   parseAbiParameters,
@@ -15,6 +16,7 @@ import {
   zeroHash,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { COMMITTEE_ROLLUP_BALANCE } from "../../rollups/predeploys.ts";
 import { relayGasLimit, relayHash } from "../../sequencer/relayer.ts";
 import { signHash } from "../../sequencer/secp256k1.ts";
 import {
@@ -23,7 +25,6 @@ import {
   MESSENGER_ADDRESS,
   closeChains,
   expectRevert,
-  impersonate,
   malleable,
   messageHashOf,
   openChain,
@@ -37,8 +38,14 @@ const CHAIN_ID = 901n;
 const OTHER_CHAIN_ID = 902n;
 const THIRD_CHAIN_ID = 903n;
 const ROLLUPS = [CHAIN_ID, OTHER_CHAIN_ID, THIRD_CHAIN_ID];
-const SEQUENCER_KEY = keccak256(toHex("xrollup test sequencer"));
-const SEQUENCER = privateKeyToAccount(SEQUENCER_KEY).address;
+/** The sequencer committee: MEMBER relays by default, OTHER_MEMBER is the second member. */
+const MEMBER_KEY = keccak256(toHex("xrollup test committee member 0"));
+const MEMBER = privateKeyToAccount(MEMBER_KEY).address;
+const OTHER_MEMBER_KEY = keccak256(toHex("xrollup test committee member 1"));
+const OTHER_MEMBER = privateKeyToAccount(OTHER_MEMBER_KEY).address;
+const COMMITTEE = [MEMBER, OTHER_MEMBER] as const;
+/** Slot of the messenger's `isRelayer` mapping, as solc lays out its storage. */
+const IS_RELAYER_SLOT = 5n;
 const IMPOSTOR_KEY = keccak256(toHex("xrollup test impostor"));
 const DEFAULT_GAS_LIMIT = 1_000_000n;
 
@@ -49,17 +56,23 @@ function rolled(previous: Hex, messageHash: Hex): Hex {
 
 afterEach(closeChains);
 
-/** Rollup 901 with the messenger predeployed and a MessageRelayChain, which also stands for its twin on 902. */
+/**
+ * Rollup 901 with its predeploys installed as the devnet installs them (the messenger, the committee as its relayers
+ * and their balances), and a MessageRelayChain, which also stands for its twin on 902.
+ */
 async function messengerFixture() {
   const connection = await openChain(Number(CHAIN_ID));
   const { viem } = connection;
   const publicClient = await viem.getPublicClient();
   const messenger = await predeployMessenger(connection, {
-    sequencer: SEQUENCER,
+    committee: COMMITTEE,
     firstChainId: CHAIN_ID,
     chainCount: BigInt(ROLLUPS.length),
   });
-  await impersonate(connection, SEQUENCER);
+  // The members' keys are not the chain's accounts: the chain takes their transactions unsigned.
+  await Promise.all(
+    COMMITTEE.map((member) => connection.provider.request({ method: "hardhat_impersonateAccount", params: [member] })),
+  );
   const relayChain = await viem.deployContract("MessageRelayChain");
   const relayChainAddress = getAddress(relayChain.address);
 
@@ -78,14 +91,14 @@ async function messengerFixture() {
   }
 
   /**
-   * Relays `message` with `signature` (the sequencer's by default) from `from` (the sequencer's account by default)
-   * and waits for the receipt.
+   * Relays `message` with `signature` (MEMBER's by default) from `from` (MEMBER's account by default) and waits for
+   * the receipt.
    */
   async function relay(
     message: RelayedMessage,
-    { signature, gas, from = SEQUENCER }: { signature?: RelaySignature; gas?: bigint; from?: Address } = {},
+    { signature, gas, from = MEMBER }: { signature?: RelaySignature; gas?: bigint; from?: Address } = {},
   ) {
-    const [v, r, s] = signature ?? (await signRelay(SEQUENCER_KEY, message));
+    const [v, r, s] = signature ?? (await signRelay(MEMBER_KEY, message));
     const hash = await messenger.write.relayMessage([message, v, r, s], { account: from, ...(gas === undefined ? {} : { gas }) });
     return publicClient.waitForTransactionReceipt({ hash });
   }
@@ -105,10 +118,19 @@ async function messengerFixture() {
 
 describe("L2ToL2CrossDomainMessenger", () => {
   describe("predeploy", () => {
-    it("the runtime code at the predeploy address knows the sequencer and the rollups, and starts empty", async () => {
-      const { messenger } = await messengerFixture();
+    it("the runtime code at the predeploy address knows the rollups and the committee, and starts empty", async () => {
+      const { publicClient, messenger, relayChainAddress } = await messengerFixture();
 
-      expect(await messenger.read.SEQUENCER()).to.equal(SEQUENCER);
+      for (const member of COMMITTEE) {
+        expect(await messenger.read.isRelayer([member])).to.equal(true);
+        // isRelayer[member] is where Solidity puts it, keccak256(abi.encode(member, 5)): the predeploy's
+        // hardhat_setStorageAt wrote the slot the compiled getter reads.
+        const slot = keccak256(encodeAbiParameters(parseAbiParameters("address, uint256"), [member, IS_RELAYER_SLOT]));
+        const word = await publicClient.getStorageAt({ address: MESSENGER_ADDRESS, slot });
+        expect(word === undefined ? undefined : hexToBigInt(word)).to.equal(1n);
+        expect(await publicClient.getBalance({ address: member })).to.equal(COMMITTEE_ROLLUP_BALANCE);
+      }
+      expect(await messenger.read.isRelayer([relayChainAddress])).to.equal(false);
       expect(await messenger.read.FIRST_CHAIN_ID()).to.equal(CHAIN_ID);
       expect(await messenger.read.CHAIN_COUNT()).to.equal(3n);
       expect(await messenger.read.DEFAULT_GAS_LIMIT()).to.equal(DEFAULT_GAS_LIMIT);
@@ -230,7 +252,7 @@ describe("L2ToL2CrossDomainMessenger", () => {
   });
 
   describe("relaying", () => {
-    it("a relay signed by the sequencer calls the target with the context and rolls the relayed hash", async () => {
+    it("a relay signed by the member that sends it calls the target with the context and rolls the relayed hash", async () => {
       const { messenger, relayChain, relayChainAddress, hopMessage, relay } = await messengerFixture();
       // The hop forwards to 903 from inside the relay: B's part of an A → B → C route.
       const message = hopMessage([THIRD_CHAIN_ID], false);
@@ -270,13 +292,40 @@ describe("L2ToL2CrossDomainMessenger", () => {
     it("the same relay again reverts with MessageAlreadyRelayed", async () => {
       const { messenger, hopMessage, relay, traces } = await messengerFixture();
       const message = hopMessage([], false);
-      const signature = await signRelay(SEQUENCER_KEY, message);
+      const signature = await signRelay(MEMBER_KEY, message);
       await relay(message, { signature });
       const before = await traces(message);
 
       await expectRevert(relay(message, { signature }), messenger.abi, "MessageAlreadyRelayed", []);
 
       expect(await traces(message)).to.deep.equal(before);
+    });
+
+    it("every committee member relays, each with its own signature, into the same rolling hash", async () => {
+      const { messenger, relayChain, hopMessage, relay } = await messengerFixture();
+      const first = hopMessage([], false);
+      const second = hopMessage([], false, { nonce: 1n });
+
+      await relay(first);
+      await relay(second, { from: OTHER_MEMBER, signature: await signRelay(OTHER_MEMBER_KEY, second) });
+
+      expect(await relayChain.read.hops()).to.equal(2n);
+      expect(await messenger.read.relayedMessagesHash([OTHER_CHAIN_ID])).to.equal(
+        rolled(rolled(zeroHash, messageHashOf(first)), messageHashOf(second)),
+      );
+    });
+
+    it("a member sending another member's signature reverts with InvalidSequencerSignature naming the signer", async () => {
+      const { messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
+      const message = hopMessage([], false);
+      // Both are members and the signature is valid: a relay must carry its own sender's signature, so that each
+      // member answers for the relays it sends.
+      const signature = await signRelay(OTHER_MEMBER_KEY, message);
+
+      await expectRevert(relay(message, { signature }), messenger.abi, "InvalidSequencerSignature", [OTHER_MEMBER]);
+      expect(await traces(message)).to.deep.equal(noTrace);
+      await relay(message, { from: OTHER_MEMBER, signature });
+      expect(await messenger.read.successfulMessages([messageHashOf(message)])).to.equal(true);
     });
 
     it("a relay signed by another key reverts with InvalidSequencerSignature naming the signer", async () => {
@@ -293,25 +342,25 @@ describe("L2ToL2CrossDomainMessenger", () => {
       expect(await traces(message)).to.deep.equal(noTrace);
     });
 
-    it("the sequencer's signature with the malleable s reverts with InvalidSequencerSignature", async () => {
+    it("the member's signature with the malleable s reverts with InvalidSequencerSignature", async () => {
       const { messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
       const message = hopMessage([], false);
-      const signature = malleable(await signRelay(SEQUENCER_KEY, message));
+      const signature = malleable(await signRelay(MEMBER_KEY, message));
 
-      // ecrecover accepts it and recovers the sequencer: only the s bound refuses it.
-      await expectRevert(relay(message, { signature }), messenger.abi, "InvalidSequencerSignature", [SEQUENCER]);
+      // ecrecover accepts it and recovers the member: only the s bound refuses it.
+      await expectRevert(relay(message, { signature }), messenger.abi, "InvalidSequencerSignature", [MEMBER]);
       expect(await traces(message)).to.deep.equal(noTrace);
     });
 
-    it("a message changed after the sequencer signed it reverts with InvalidSequencerSignature", async () => {
+    it("a message changed after the member signed it reverts with InvalidSequencerSignature", async () => {
       const { messenger, hopMessage, relay } = await messengerFixture();
       const signed = hopMessage([], false);
       const changed = { ...signed, nonce: 1n };
 
-      const revert = await revertedWith(relay(changed, { signature: await signRelay(SEQUENCER_KEY, signed) }), messenger.abi);
+      const revert = await revertedWith(relay(changed, { signature: await signRelay(MEMBER_KEY, signed) }), messenger.abi);
 
       expect(revert.errorName).to.equal("InvalidSequencerSignature");
-      expect(revert.args).to.not.deep.equal([SEQUENCER]);
+      expect(revert.args).to.not.deep.equal([MEMBER]);
     });
 
     it("a relay signed for one gas limit and sent with another reverts with InvalidSequencerSignature", async () => {
@@ -322,22 +371,22 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const starved = { ...signed, gasLimit: 20_000n };
       expect(messageHashOf(starved)).to.equal(messageHashOf(signed));
 
-      const revert = await revertedWith(relay(starved, { signature: await signRelay(SEQUENCER_KEY, signed) }), messenger.abi);
+      const revert = await revertedWith(relay(starved, { signature: await signRelay(MEMBER_KEY, signed) }), messenger.abi);
 
       expect(revert.errorName).to.equal("InvalidSequencerSignature");
-      expect(revert.args).to.not.deep.equal([SEQUENCER]);
+      expect(revert.args).to.not.deep.equal([MEMBER]);
       expect(await traces(signed)).to.deep.equal(noTrace);
       // The relay as signed still goes through.
       await relay(signed);
       expect(await messenger.read.successfulMessages([messageHashOf(signed)])).to.equal(true);
     });
 
-    it("a relay from another account than the sequencer's reverts with NotSequencer, even signed by it", async () => {
+    it("a relay from an account outside the committee reverts with NotSequencer, even signed by a member", async () => {
       const { viem, messenger, hopMessage, relay, traces, noTrace } = await messengerFixture();
       const [user] = await viem.getWalletClients();
       if (user === undefined) throw new Error("expected an account");
       const from = getAddress(user.account.address);
-      // The sequencer's key is public on the devnet: a user can sign a relay of a message nobody sent.
+      // The members' keys are public on the devnet: a user can sign a relay of a message nobody sent.
       const forged = hopMessage([], false, { nonce: 1_000n });
 
       await expectRevert(relay(forged, { from }), messenger.abi, "NotSequencer", [from]);
@@ -347,14 +396,14 @@ describe("L2ToL2CrossDomainMessenger", () => {
       expect(await messenger.read.successfulMessages([messageHashOf(forged)])).to.equal(true);
     });
 
-    it("a 120 kB message relays with the sequencer's relay hash signature and relay gas limit", async () => {
+    it("a 120 kB message relays with a member's relay hash signature and relay gas limit", async () => {
       const { messenger, relayChain, hopMessage, relay } = await messengerFixture();
       // hop ignores calldata past its arguments: 120 kB of it make the relay's calldata cost dominate.
       const hop = encodeFunctionData({ abi: relayChain.abi, functionName: "hop", args: [[], false] });
       const padding = keccak256(toHex("padding")).slice(2).repeat(3_750);
       const message = hopMessage([], false, { message: `${hop}${padding}` });
       // Signed as sequencer/relayer.ts signs: the EIP-191 digest of relayHash(messageHash, gasLimit).
-      const signature = signHash(hashMessage({ raw: relayHash(messageHashOf(message), message.gasLimit) }), SEQUENCER_KEY);
+      const signature = signHash(hashMessage({ raw: relayHash(messageHashOf(message), message.gasLimit) }), MEMBER_KEY);
       const args = [message, 27 + signature.yParity, signature.r, signature.s] as const;
       const data = encodeFunctionData({ abi: messenger.abi, functionName: "relayMessage", args });
       const signed: RelaySignature = [args[1], args[2], args[3]];
@@ -433,7 +482,7 @@ describe("L2ToL2CrossDomainMessenger", () => {
       const { viem, messenger, hopMessage } = fixture;
       const forwarder = await viem.deployContract("Forwarder");
       const inner = hopMessage([], false);
-      const [v, r, s] = await signRelay(SEQUENCER_KEY, inner);
+      const [v, r, s] = await signRelay(MEMBER_KEY, inner);
       const reenter = encodeFunctionData({ abi: messenger.abi, functionName: "relayMessage", args: [inner, v, r, s] });
       const forward = encodeFunctionData({ abi: forwarder.abi, functionName: "forward", args: [MESSENGER_ADDRESS, reenter] });
       const outer = hopMessage([], false, { target: target ?? getAddress(forwarder.address), message: forward });
@@ -455,21 +504,21 @@ describe("L2ToL2CrossDomainMessenger", () => {
       expect(await messenger.read.successfulMessages([messageHashOf(outer)])).to.equal(false);
     });
 
-    it("a relay started from inside a relay by a sequencer account with code reverts with ReentrantCall", async () => {
+    it("a relay started from inside a relay by a member account with code reverts with ReentrantCall", async () => {
       const fixture = await messengerFixture();
       const { connection, messenger, relay, traces, noTrace } = fixture;
-      // The sequencer's account runs Forwarder's code, as an EIP-7702 delegation would make it: the nested call
-      // comes from the sequencer, so only the reentrancy guard stands in its way.
-      const { forwarder, inner, outer } = await nestedRelay(fixture, SEQUENCER);
+      // The member's account runs Forwarder's code, as an EIP-7702 delegation would make it: the nested call
+      // comes from the member, so only the reentrancy guard stands in its way.
+      const { forwarder, inner, outer } = await nestedRelay(fixture, MEMBER);
       const code = await connection.viem.getPublicClient().then((client) => client.getCode({ address: forwarder.address }));
       if (code === undefined) throw new Error("expected Forwarder's code");
-      await connection.provider.request({ method: "hardhat_setCode", params: [SEQUENCER, code] });
+      await connection.provider.request({ method: "hardhat_setCode", params: [MEMBER, code] });
 
       const revert = await revertedWith(relay(outer), messenger.abi);
 
       const reentrant = encodeErrorResult({ abi: messenger.abi, errorName: "ReentrantCall" });
       const forwardFailed = encodeErrorResult({ abi: forwarder.abi, errorName: "ForwardFailed", args: [reentrant] });
-      expect(revert).to.deep.equal({ errorName: "TargetCallFailed", args: [SEQUENCER, forwardFailed] });
+      expect(revert).to.deep.equal({ errorName: "TargetCallFailed", args: [MEMBER, forwardFailed] });
       expect(await traces(inner)).to.deep.equal(noTrace);
       expect(await messenger.read.successfulMessages([messageHashOf(outer)])).to.equal(false);
     });

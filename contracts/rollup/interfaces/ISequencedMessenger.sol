@@ -4,11 +4,11 @@ pragma solidity 0.8.30;
 import {IL2ToL2CrossDomainMessenger} from "./IL2ToL2CrossDomainMessenger.sol";
 
 /// @title ISequencedMessenger
-/// @notice The xrollup additions to the Superchain messenger: the shared sequencer relays each message in the slot
-///         that sent it, with its signature as the proof that the message was sent, and every batch commits the
-///         rolling hashes of the messages each rollup sent and relayed so that L1 can check they match.
+/// @notice The xrollup additions to the Superchain messenger: a member of the sequencer committee relays each message
+///         in the slot that sent it, with its own signature as the proof that the message was sent, and every batch
+///         commits the rolling hashes of the messages each rollup sent and relayed so that L1 can check they match.
 interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
-    /// @notice A message as the sequencer relays it.
+    /// @notice A message as a committee member relays it.
     /// @param destination  Chain id of the destination chain.
     /// @param source       Chain id of the source chain.
     /// @param nonce        Nonce of the message on the source chain.
@@ -31,16 +31,13 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
     /// @param gasLimit     Gas limit of the call on the destination chain.
     event MessageGasLimit(bytes32 indexed messageHash, uint256 gasLimit);
 
-    /// @notice Thrown when the constructor is given the zero address as sequencer.
-    error ZeroSequencer();
-
     /// @notice Thrown when a message is sent to a chain id that is not one of the devnet's rollups.
     error UnknownDestination(uint256 destination);
 
-    /// @notice Thrown when anyone but the sequencer's account relays a message.
+    /// @notice Thrown when an account that is not a committee member relays a message.
     error NotSequencer(address caller);
 
-    /// @notice Thrown when a relay's signature is not the sequencer's, or is malleable.
+    /// @notice Thrown when a relay's signature is not its sender's, or is malleable.
     error InvalidSequencerSignature(address recovered);
 
     /// @notice Thrown when the relay transaction has too little gas left to give the call its gas limit.
@@ -62,10 +59,10 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
         external
         returns (bytes32 messageHash_);
 
-    /// @notice Relays a message sent to this rollup, as signed by the sequencer; reverts if the call reverts.
-    ///         Only the sequencer's account may call it.
+    /// @notice Relays a message sent to this rollup, as signed by the committee member that sends the relay; reverts
+    ///         if the call reverts. Only committee members' accounts may call it.
     /// @param _message  The message.
-    /// @param _v        Recovery id of the sequencer's EIP-191 signature of the relay hash,
+    /// @param _v        Recovery id of the relaying member's EIP-191 signature of the relay hash,
     ///                  keccak256(abi.encode(messageHash, gasLimit)).
     /// @param _r        r of the signature.
     /// @param _s        s of the signature, in the lower half of the curve order.
@@ -93,9 +90,10 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
     /// @return The rolling hash, zero before the first message.
     function relayedMessagesHash(uint256 _source) external view returns (bytes32);
 
-    /// @notice Returns the only account that relays messages, and whose signature they carry.
-    /// @return The sequencer.
-    function SEQUENCER() external view returns (address);
+    /// @notice Returns whether an account is a member of the sequencer committee, which relays messages and signs them.
+    /// @param _account  The account.
+    /// @return Whether it relays.
+    function isRelayer(address _account) external view returns (bool);
 
     /// @notice Returns the chain id of the devnet's first rollup.
     /// @return The chain id.
