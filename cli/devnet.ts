@@ -15,6 +15,10 @@ export interface DevnetFlags {
   maxMessageDepth: number;
   revertProtection: boolean;
   seed: number;
+  sequencers: number;
+  gossipMs: number;
+  viewTimeout?: number;
+  forceInclusionDelay: number;
   dataDir?: string;
   fault: unknown[];
   manifest?: string;
@@ -32,6 +36,10 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       maxMessageDepth: flags.maxMessageDepth,
       seed: flags.seed,
       revertProtection: flags.revertProtection,
+      sequencers: flags.sequencers,
+      gossipMs: flags.gossipMs,
+      forceInclusionDelay: flags.forceInclusionDelay,
+      ...(flags.viewTimeout === undefined ? {} : { viewTimeoutMs: flags.viewTimeout }),
       ...(flags.slotMs === undefined ? {} : { slotMs: flags.slotMs }),
       rpc: { host: flags.host, port: flags.port, rollupPort: flags.rollupPort },
       faults: flags.fault,
@@ -43,7 +51,10 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
         ? undefined
         : (batch, l1TxHash) => {
             const transactions = batch.header.globalSeqEnd - batch.header.globalSeqStart;
-            console.log(`batch ${batch.header.number}: slots ${batch.slots.first}-${batch.slots.last}, ${transactions} tx, ${(batch.data.length - 2) / 2} bytes, L1 tx ${l1TxHash}`);
+            const committee = devnet.config.sequencers === 1 ? "" : `, view ${batch.header.viewNumber}, leader ${batch.poster}, signed by ${batch.signers.length} (${batch.signers.join(" ")})`;
+            console.log(
+              `batch ${batch.header.number}: slots ${batch.slots.first}-${batch.slots.last}, ${transactions} tx, ${(batch.data.length - 2) / 2} bytes${committee}, L1 tx ${l1TxHash}`,
+            );
           },
     },
   );

@@ -53,6 +53,10 @@ program
   .addOption(new Option("--policy <name>", "ordering policy").choices(Object.keys(ORDERING_POLICIES)).default(DEVNET_DEFAULTS.policy))
   .option("--seed <n>", "seed of the slot seeds (fair-random) and of the encryption committee's keys", integer("--seed"), DEVNET_DEFAULTS.seed)
   .option("--max-message-depth <n>", "how deep messages sent while handling messages may nest", integer("--max-message-depth"), DEVNET_DEFAULTS.maxMessageDepth)
+  .option("--sequencers <n>", "members of the sequencer committee (HD keys 20, 21, …), taking turns as leader", integer("--sequencers"), DEVNET_DEFAULTS.sequencers)
+  .option("--gossip-ms <ms>", "latency of messages between committee members", integer("--gossip-ms"), DEVNET_DEFAULTS.gossipMs)
+  .option("--view-timeout <ms>", "how long members wait for a view's leader before the next leads (default: twice the slot, or twice --batch-ms)", integer("--view-timeout"))
+  .option("--force-inclusion-delay <blocks>", "L1 blocks a transaction queued with SharedInbox.forceInclude may wait", integer("--force-inclusion-delay"), DEVNET_DEFAULTS.forceInclusionDelay)
   .option("--no-revert-protection", "include transactions that revert (as plain chains do) instead of dropping them with their reason")
   .option("--data-dir <dir>", "keep the devnet in DIR and resume it from there on the next start (survives kill -9)")
   .option(

@@ -32,6 +32,14 @@ export interface DevnetConfig {
   committee: { threshold: number; size: number };
   /** `false` for an in-process devnet without sockets (tests, scripts). */
   rpc: RpcConfig | false;
+  /** Members of the sequencer committee (`--sequencers`); 1 is a single sequencer. */
+  sequencers: number;
+  /** Latency of messages between committee members, in ms (`--gossip-ms`). */
+  gossipMs: number;
+  /** How long members wait for a view's leader before the next one leads, in ms (`--view-timeout`; default twice the slot, or the batch interval in instant mode). */
+  viewTimeoutMs: number;
+  /** L1 blocks a transaction queued with `SharedInbox.forceInclude` may wait (`--force-inclusion-delay`). */
+  forceInclusionDelay: number;
   /** Faults in force from the start, as `xr_injectFault` takes them (checked when the sequencer starts). */
   faults: readonly unknown[];
   /** Where the devnet keeps what must survive a restart (`--data-dir`); `undefined` keeps everything in memory. */
@@ -39,7 +47,9 @@ export interface DevnetConfig {
 }
 
 /** What a caller may set; everything else takes {@link DEVNET_DEFAULTS}. */
-export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults" | "dataDir">> & {
+export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults" | "dataDir" | "viewTimeoutMs">> & {
+  /** How long members wait for a view's leader, in ms; default twice the slot (instant mode: twice `batchMs`). */
+  viewTimeoutMs?: number;
   /** Keep the devnet in this directory and resume it from there on the next start (`--data-dir`). */
   dataDir?: string;
   /** Faults in force from the start (`--fault`), each as `xr_injectFault` takes it. */
@@ -65,11 +75,17 @@ export const DEVNET_DEFAULTS = {
   revertProtection: true,
   seed: 1,
   committee: { threshold: 2, size: 3 },
+  sequencers: 1,
+  gossipMs: 0,
+  forceInclusionDelay: 10,
   rpc: { host: "127.0.0.1", port: 8545, rollupPort: 9545 },
 } as const;
 
 /** Most rollups one devnet runs. */
 export const MAX_ROLLUPS = 64;
+
+/** Most members of a sequencer committee (HD indexes 20 to 35 of the devnet mnemonic). */
+export const MAX_SEQUENCERS = 16;
 
 /** Thrown for a devnet option out of range; names the option. */
 export class InvalidDevnetConfigError extends XrollupError {
@@ -113,6 +129,16 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
   const committee = user.committee ?? DEVNET_DEFAULTS.committee;
   checkInteger("committee.size", committee.size, 1, 255);
   checkInteger("committee.threshold", committee.threshold, 1, committee.size);
+  const sequencers = user.sequencers ?? DEVNET_DEFAULTS.sequencers;
+  checkInteger("sequencers", sequencers, 1, MAX_SEQUENCERS);
+  const gossipMs = user.gossipMs ?? DEVNET_DEFAULTS.gossipMs;
+  checkInteger("gossipMs", gossipMs, 0, 60_000);
+  const slotLength = mode.kind === "slots" ? mode.slotMs : mode.kind === "instant" ? mode.batchMs : DEVNET_DEFAULTS.batchMs;
+  const viewTimeoutMs = user.viewTimeoutMs ?? 2 * slotLength;
+  // Twice the longest slot: the default of a devnet with the longest `slotMs` or `batchMs`.
+  checkInteger("viewTimeoutMs", viewTimeoutMs, 1, 7_200_000);
+  const forceInclusionDelay = user.forceInclusionDelay ?? DEVNET_DEFAULTS.forceInclusionDelay;
+  checkInteger("forceInclusionDelay", forceInclusionDelay, 1, 1_000_000);
   const seedInput = user.seed ?? DEVNET_DEFAULTS.seed;
   if (typeof seedInput === "number") checkInteger("seed", seedInput, 0, Number.MAX_SAFE_INTEGER);
   else if (!isHex(seedInput)) throw new InvalidDevnetConfigError({ option: "seed", reason: `expected a number or 0x-hex, got ${String(seedInput)}` });
@@ -126,6 +152,10 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     revertProtection,
     seed,
     committee: { ...committee },
+    sequencers,
+    gossipMs,
+    viewTimeoutMs,
+    forceInclusionDelay,
     rpc: resolveRpc(user.rpc, rollups),
     faults: [...(user.faults ?? [])],
     dataDir: user.dataDir === undefined ? undefined : path.resolve(user.dataDir),

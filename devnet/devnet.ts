@@ -19,7 +19,7 @@ import {
   type WalletClient,
 } from "viem";
 import { type LocalAccount, toAccount } from "viem/accounts";
-import { type DevAccount, defaultSequencerAccount, devAccounts } from "../rollups/accounts.ts";
+import { type DevAccount, devAccounts, sequencerAccounts } from "../rollups/accounts.ts";
 import { type Chain, type ChainSpec, createChain, ROLLUP_BLOCK_GAS_LIMIT } from "../rollups/chain.ts";
 import { EdrRollupEngine } from "../rollups/edr-engine.ts";
 import { checkBatch, MAX_BLOCKS_PER_BATCH } from "../sequencer/batch/check.ts";
@@ -37,7 +37,6 @@ import type { InboxState } from "../sequencer/batch/builder.ts";
 import { BatchPoster, deployInbox, inboxAddressOf } from "../sequencer/inbox.ts";
 import { resolvePolicy } from "../sequencer/policies/index.ts";
 import { createCommittee } from "../sequencer/encryption/threshold.ts";
-import { Relayer } from "../sequencer/relayer.ts";
 import { signHash } from "../sequencer/secp256k1.ts";
 import { type SequencerParameters, SharedSequencer } from "../sequencer/sequencer.ts";
 import { type DevnetConfig, type DevnetUserConfig, resolveDevnetConfig } from "./config.ts";
@@ -100,7 +99,15 @@ export interface StartDevnetHooks {
 export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevnetHooks = {}): Promise<Devnet> {
   const config = resolveDevnetConfig(user);
   const dataDir = config.dataDir === undefined ? undefined : await DataDir.open(config.dataDir);
-  const identity = { l1ChainId: config.l1ChainId, rollups: config.rollups, seed: config.seed, committee: config.committee, maxMessageDepth: config.maxMessageDepth };
+  const identity = {
+    l1ChainId: config.l1ChainId,
+    rollups: config.rollups,
+    seed: config.seed,
+    committee: config.committee,
+    maxMessageDepth: config.maxMessageDepth,
+    sequencers: config.sequencers,
+    forceInclusionDelay: config.forceInclusionDelay,
+  };
   const stored = dataDir === undefined ? undefined : openIdentity(dataDir, identity);
   const genesisTimestamp = stored?.genesisTimestamp ?? Math.floor(Date.now() / 1000);
   const specs: ChainSpec[] = [
@@ -123,8 +130,10 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     if (errors.length > 0) throw new AggregateError(errors, "The devnet did not stop cleanly");
   };
   try {
-    // Derived once: it deploys the inbox, posts the batches and signs the relays.
-    const sequencerKey = defaultSequencerAccount();
+    // Derived once: the committee's keys post the batches and sign the relays; the first deploys the inbox.
+    const sequencerKeys = sequencerAccounts(config.sequencers);
+    const [sequencerKey] = sequencerKeys as [DevAccount, ...DevAccount[]];
+    const members = sequencerKeys.map((key) => key.address);
     // With a data directory, every state-changing L1 request is logged, so a restart can replay L1.
     const l1Requests = dataDir === undefined ? l1Chain.provider : loggedL1(l1Chain.provider, dataDir);
     const l1Provider = l1Requests as unknown as EIP1193Provider;
@@ -140,18 +149,20 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
         await replayL1(l1Chain.provider, dataDir!.l1Log());
         return { genesisHeads, inboxAddress: inboxAddressOf(sequencerKey.address) };
       }
-      await l1Requests.request({ method: "hardhat_setBalance", params: [sequencerKey.address, "0x21e19e0c9bab2400000"] });
-      return { genesisHeads, inboxAddress: await deployInbox(l1Provider, sequencerKey, { genesisTimestamp, rollups: genesisHeads }) };
+      await Promise.all(members.map((member) => l1Requests.request({ method: "hardhat_setBalance", params: [member, "0x21e19e0c9bab2400000"] })));
+      const deployment = { members, genesisTimestamp, forceInclusionDelay: config.forceInclusionDelay, rollups: genesisHeads };
+      return { genesisHeads, inboxAddress: await deployInbox(l1Provider, sequencerKey, deployment) };
     };
-    const predeploys = { sequencer: sequencerKey.address, chainIds: rollupChains.map((chain) => chain.spec.chainId) };
+    const predeploys = { committee: members, chainIds: rollupChains.map((chain) => chain.spec.chainId) };
     const [{ genesisHeads, inboxAddress }] = await Promise.all([setUpL1(), ...rollupChains.map((chain) => installPredeploys(chain, predeploys))]);
     const engines = rollupChains.map((chain) => new EdrRollupEngine(chain));
     if (stored === undefined) dataDir?.setIdentity({ genesisTimestamp, chains: identity });
     else await replayRollups(dataDir!, journal, engines);
-    const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, heads: genesisHeads };
+    const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, nextForced: 0, heads: genesisHeads };
+    const poster = new BatchPoster(l1Provider, sequencerKeys.map(sequencerL1Account), inboxAddress);
     sequencer = new SharedSequencer({
       engines: hooks.wrapEngine === undefined ? engines : engines.map(hooks.wrapEngine),
-      l1: new BatchPoster(l1Provider, sequencerL1Account(sequencerKey), inboxAddress),
+      l1: poster,
       inbox,
       clock: systemClock,
       blockGasLimit: ROLLUP_BLOCK_GAS_LIMIT,
@@ -161,7 +172,13 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       ...(dataDir === undefined ? {} : { journal: dataDir }),
       policy: resolvePolicy(config.policy),
       mode: config.mode,
-      relayer: new Relayer(sequencerKey),
+      sequencers: {
+        keys: sequencerKeys,
+        domain: { l1ChainId: config.l1ChainId, inbox: inboxAddress },
+        gossipMs: config.gossipMs,
+        viewTimeoutMs: config.viewTimeoutMs,
+        prover: poster,
+      },
       seed: config.seed,
       committee: createCommittee({ ...config.committee, seed: keccak256(concat([config.seed, toHex("committee")])) }),
       maxMessageDepth: config.maxMessageDepth,

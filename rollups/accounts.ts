@@ -78,7 +78,12 @@ export function devAccounts(): readonly DevAccount[] {
   return devAccountsCache;
 }
 
-/** The shared sequencer's default key (HD index {@link SEQUENCER_ACCOUNT_INDEX}). */
+/** The shared sequencer's default key (HD index {@link SEQUENCER_ACCOUNT_INDEX}): the first committee member's. */
 export function defaultSequencerAccount(): DevAccount {
   return accountAt(SEQUENCER_ACCOUNT_INDEX);
+}
+
+/** The keys of a sequencer committee of `count` members: HD indexes 20, 21, … of {@link DEV_MNEMONIC}, in rotation order. */
+export function sequencerAccounts(count: number): DevAccount[] {
+  return Array.from({ length: count }, (_, member) => accountAt(SEQUENCER_ACCOUNT_INDEX + member));
 }

@@ -243,10 +243,10 @@ export function revertDataOf(error: unknown): Hex | undefined {
  * specs give equal genesis blocks, so replaying a rollup's blocks on one
  * reaches the same hashes and state roots.
  */
-export const startGenesisEngine: GenesisEngineFactory = async ({ chainId, genesisTimestamp, sequencer, chainIds }) => {
+export const startGenesisEngine: GenesisEngineFactory = async ({ chainId, genesisTimestamp, committee, chainIds }) => {
   const chain = await createChain({ name: `replay-${chainId}`, chainId, kind: "rollup", genesisTimestamp });
   try {
-    await installPredeploys(chain, { sequencer, chainIds });
+    await installPredeploys(chain, { committee, chainIds });
   } catch (error) {
     await chain.close();
     throw error;

@@ -39,8 +39,8 @@ export interface AdmissionParameters {
   engines: ReadonlyMap<number, RollupEngine>;
   mempool: Mempool;
   records: TransactionRecords;
-  /** The sequencer's own address: nobody else may send from it. */
-  sequencer: Address;
+  /** The sequencers' own addresses (every committee member's): nobody else may send from them. */
+  sequencers: readonly Address[];
   blockGasLimit: bigint;
 }
 
@@ -68,14 +68,14 @@ export class Admission {
    * ahead of the sender's next one (queued until the gap fills).
    */
   async check(chainId: number, raw: unknown, { gapLimit }: { gapLimit: number }): Promise<CheckedTransaction> {
-    const { mempool, records, blockGasLimit, sequencer } = this.#parameters;
+    const { mempool, records, blockGasLimit, sequencers } = this.#parameters;
     const engine = this.engine(chainId);
     const decoded = decodeRawTransaction(raw);
     if (decoded.chainId !== undefined && decoded.chainId !== chainId) {
       throw new WrongChainIdError({ expected: chainId, got: decoded.chainId });
     }
-    if (decoded.from.toLowerCase() === sequencer.toLowerCase()) {
-      throw new ReservedTransactionError({ refused: "sequencer-key", reason: `${decoded.from} is the shared sequencer's own key` });
+    if (sequencers.some((sequencer) => sequencer.toLowerCase() === decoded.from.toLowerCase())) {
+      throw new ReservedTransactionError({ refused: "sequencer-key", reason: `${decoded.from} is a shared sequencer's own key` });
     }
     if (callsRelay(decoded)) {
       throw new ReservedTransactionError({ refused: "relay-call", reason: "only the shared sequencer calls the messenger's relayMessage" });

@@ -575,7 +575,7 @@ export class RollupRevertError extends XrollupError {
  *
  * @throws {RollupRevertError} when a rollup still cannot go back.
  */
-async function revertAll(engines: readonly RollupEngine[], snapshots: readonly EngineSnapshot[]): Promise<void> {
+export async function revertAll(engines: readonly RollupEngine[], snapshots: readonly EngineSnapshot[]): Promise<void> {
   const revert = (index: number) => engines[index]!.revert(snapshots[index]!);
   const first = await Promise.allSettled(engines.map(async (_, index) => revert(index)));
   const failed = first.flatMap((result, index) => (result.status === "rejected" ? [{ index, reason: result.reason as unknown }] : []));

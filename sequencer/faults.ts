@@ -1,7 +1,8 @@
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
-import type { Batch } from "./batch/builder.ts";
-import type { CallRequest, Clock, EngineSnapshot, InboxHead, L1Port, RollupEngine } from "./ports.ts";
+import type { CertifiedBatch } from "./committee/committee.ts";
+import type { ForcedEntry } from "./forced.ts";
+import type { CallRequest, Clock, EngineSnapshot, InboxHead, L1Port, PostedOnL1, RollupEngine } from "./ports.ts";
 import type { SequencedTransaction } from "./types.ts";
 
 /** The engine calls an `engine-error` fault can make throw. */
@@ -15,14 +16,21 @@ export type EngineStep = (typeof ENGINE_STEPS)[number];
  * researcher makes go wrong on purpose.
  */
 export type Fault =
-  /** The sequencer is down for `forSlots` slots: rollup writes are refused, reads still work. */
-  | { kind: "crash"; forSlots: number }
+  /**
+   * Without `node`: the whole sequencer is down for `forSlots` slots; rollup
+   * writes are refused, reads still work. With `node`: that committee member
+   * is down (for `forSlots` slots, or until cleared) and the others fail over.
+   */
+  | { kind: "crash"; forSlots: number; node?: undefined }
+  | { kind: "crash"; node: number; forSlots?: number }
   /** The next `count` batch posts fail; batches are retried with backoff, in order. */
   | { kind: "fail-l1-post"; count: number }
   /** Every batch post waits `ms` milliseconds first. */
   | { kind: "delay-batches"; ms: number }
-  /** Transactions from or to `address` (on `chainId`, or every rollup) are held back, silently. */
-  | { kind: "censor"; address: Address; chainId?: number }
+  /** Transactions from or to `address` (on `chainId`, or every rollup) are held back, silently, by the members `nodes` (default every one). */
+  | { kind: "censor"; address: Address; chainId?: number; nodes?: readonly number[] | "all" }
+  /** Committee member `node`, when it leads, proposes different orders to different members. */
+  | { kind: "equivocate"; node: number }
   /** Relays to `chainId` (or every rollup) are not delivered: their triggers are dropped. */
   | { kind: "withhold-relay"; chainId?: number }
   /** The next engine call at `step` on rollup `chainId` throws. */
@@ -42,8 +50,9 @@ export class InvalidFaultError extends XrollupError {
     super(`Invalid fault: ${reason}.`, {
       ...(field === undefined ? {} : { data: { field } }),
       details: [
-        'Kinds: {"kind":"crash","forSlots":n}, {"kind":"fail-l1-post","count":k}, {"kind":"delay-batches","ms":d}, ' +
-          '{"kind":"censor","address":"0x…","chainId":n?}, {"kind":"withhold-relay","chainId":n?}, ' +
+        'Kinds: {"kind":"crash","forSlots":n} or {"kind":"crash","node":i|"leader","forSlots":n?}, {"kind":"fail-l1-post","count":k}, ' +
+          '{"kind":"delay-batches","ms":d}, {"kind":"censor","address":"0x…","chainId":n?,"nodes":[i]|"all"?}, ' +
+          '{"kind":"equivocate","node":i}, {"kind":"withhold-relay","chainId":n?}, ' +
           `{"kind":"engine-error","chainId":n,"step":"${ENGINE_STEPS.join("|")}"}`,
       ],
       code: JSON_RPC_ERROR_CODES.invalidParams,
@@ -67,13 +76,16 @@ export class InjectedL1PostError extends XrollupError {
   }
 }
 
+/** A fault as {@link parseFault} reads it: a `crash` may name the current leader, which the sequencer resolves to a member. */
+export type ParsedFault = Fault | { kind: "crash"; node: "leader"; forSlots?: number };
+
 /**
  * Checks a fault as it comes from JSON (the RPC or a flag) against the
- * devnet's rollups. Pure.
+ * devnet's rollups and its committee of `members`. Pure.
  *
  * @throws {InvalidFaultError} naming what is wrong.
  */
-export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
+export function parseFault(input: unknown, chainIds: readonly number[], members = 1): ParsedFault {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new InvalidFaultError({ reason: "expected a JSON object with a \"kind\"" });
   }
@@ -97,9 +109,24 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
     const id = chainId(false);
     return id === undefined ? {} : { chainId: id };
   };
+  const node = (allowLeader: boolean): number | "leader" => {
+    const value = fields.node;
+    if (allowLeader && value === "leader") return value;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value >= members) {
+      const expected = `a committee member from 0 to ${members - 1}${allowLeader ? ' or "leader"' : ""}`;
+      throw new InvalidFaultError({ field: "node", reason: `"node" must be ${expected}, got ${JSON.stringify(value)}` });
+    }
+    return value;
+  };
   switch (fields.kind) {
-    case "crash":
-      return { kind: "crash", forSlots: count("forSlots", 1) };
+    case "crash": {
+      if (fields.node === undefined) return { kind: "crash", forSlots: count("forSlots", 1) };
+      const member = node(true);
+      const forSlots = fields.forSlots === undefined ? {} : { forSlots: count("forSlots", 1) };
+      return member === "leader" ? { kind: "crash", node: "leader", ...forSlots } : { kind: "crash", node: member, ...forSlots };
+    }
+    case "equivocate":
+      return { kind: "equivocate", node: node(false) as number };
     case "fail-l1-post":
       return { kind: "fail-l1-post", count: count("count", 1) };
     case "delay-batches":
@@ -108,7 +135,7 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
       if (typeof fields.address !== "string" || !isAddress(fields.address, { strict: false })) {
         throw new InvalidFaultError({ field: "address", reason: `"address" must be a 20-byte 0x address, got ${JSON.stringify(fields.address)}` });
       }
-      return { kind: "censor", address: getAddress(fields.address), ...optionalChain() };
+      return { kind: "censor", address: getAddress(fields.address), ...optionalChain(), ...censoringNodes(fields.nodes, members) };
     }
     case "withhold-relay":
       return { kind: "withhold-relay", ...optionalChain() };
@@ -122,6 +149,19 @@ export function parseFault(input: unknown, chainIds: readonly number[]): Fault {
     default:
       throw new InvalidFaultError({ field: "kind", reason: `unknown kind ${JSON.stringify(fields.kind)}` });
   }
+}
+
+/** The `nodes` of a censor fault: every member (`"all"`, or left out) or a list of distinct member indexes. */
+function censoringNodes(value: unknown, members: number): { nodes?: readonly number[] | "all" } {
+  if (value === undefined || value === "all") return {};
+  const valid = Array.isArray(value) && value.length > 0 && value.every((index) => Number.isSafeInteger(index) && index >= 0 && index < members);
+  if (!valid || new Set(value).size !== value.length) {
+    throw new InvalidFaultError({
+      field: "nodes",
+      reason: `"nodes" must be "all" or a non-empty list of distinct members from 0 to ${members - 1}, got ${JSON.stringify(value)}`,
+    });
+  }
+  return { nodes: [...(value as number[])] };
 }
 
 /**
@@ -150,24 +190,52 @@ export class FaultRegistry {
     return [...this.#active].map(([id, fault]) => ({ id, ...fault }));
   }
 
-  /** Whether the sequencer is down (a `crash` fault). */
+  /** Whether the whole sequencer is down (a `crash` fault that names no member). */
   get crashed(): boolean {
-    return this.#find("crash") !== undefined;
+    for (const fault of this.#active.values()) if (fault.kind === "crash" && fault.node === undefined) return true;
+    return false;
   }
 
-  /** A slot went by while the sequencer was down: counts down `crash` faults. */
+  /** Whether committee member `node` is down (a `crash` fault that names it). */
+  nodeCrashed(node: number): boolean {
+    for (const fault of this.#active.values()) if (fault.kind === "crash" && fault.node === node) return true;
+    return false;
+  }
+
+  /** Whether committee member `node` equivocates when it leads. */
+  equivocates(node: number): boolean {
+    for (const fault of this.#active.values()) if (fault.kind === "equivocate" && fault.node === node) return true;
+    return false;
+  }
+
+  /** Whether committee member `node` censors anything (a `censor` fault that covers it). */
+  censoring(node: number): boolean {
+    for (const fault of this.#active.values()) if (fault.kind === "censor" && coversNode(fault, node)) return true;
+    return false;
+  }
+
+  /** A slot went by while the whole sequencer was down: counts down its `crash` faults. */
   missSlot(): void {
+    this.#countDownCrashes((fault) => fault.node === undefined);
+  }
+
+  /** A slot (or a view that timed out) went by: counts down the crashes of members that count slots. */
+  viewPassed(): void {
+    this.#countDownCrashes((fault) => fault.node !== undefined);
+  }
+
+  #countDownCrashes(which: (fault: Extract<Fault, { kind: "crash" }>) => boolean): void {
     for (const [id, fault] of this.#active) {
-      if (fault.kind !== "crash") continue;
+      if (fault.kind !== "crash" || fault.forSlots === undefined || !which(fault)) continue;
       fault.forSlots -= 1;
       if (fault.forSlots <= 0) this.#active.delete(id);
     }
   }
 
-  /** Whether a `censor` fault holds the transaction back. */
-  censors(transaction: SequencedTransaction): boolean {
+  /** Whether a `censor` fault of committee member `node` (the slot's leader; 0 alone) holds the transaction back. */
+  censors(transaction: SequencedTransaction, node = 0): boolean {
     for (const fault of this.#active.values()) {
-      if (fault.kind !== "censor") continue;
+      if (fault.kind !== "censor" || !coversNode(fault, node)) continue;
       if (fault.chainId !== undefined && fault.chainId !== transaction.chainId) continue;
       const address = fault.address.toLowerCase();
       if (transaction.from.toLowerCase() === address || transaction.to?.toLowerCase() === address) return true;
@@ -212,10 +280,11 @@ export class FaultRegistry {
     return delay;
   }
 
-  #find(kind: Fault["kind"]): Fault | undefined {
-    for (const fault of this.#active.values()) if (fault.kind === kind) return fault;
-    return undefined;
-  }
+}
+
+/** Whether a censor fault covers committee member `node`. */
+function coversNode(fault: Extract<Fault, { kind: "censor" }>, node: number): boolean {
+  return fault.nodes === undefined || fault.nodes === "all" || fault.nodes.includes(node);
 }
 
 /**
@@ -300,7 +369,7 @@ export class FaultyL1 implements L1Port {
     this.#clock = clock;
   }
 
-  async postBatch(batch: Batch): Promise<Hex> {
+  async postBatch(batch: CertifiedBatch): Promise<Hex> {
     const delay = this.#faults.batchDelayMs;
     if (delay > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
     if (this.#faults.takeL1PostFailure()) throw new InjectedL1PostError({ number: batch.header.number });
@@ -311,7 +380,15 @@ export class FaultyL1 implements L1Port {
     return this.#inner.inboxHead();
   }
 
-  batchTransaction(number: number): Promise<Hex | undefined> {
+  batchTransaction(number: number): Promise<PostedOnL1 | undefined> {
     return this.#inner.batchTransaction(number);
+  }
+
+  committeeMembers(): Promise<Address[]> {
+    return this.#inner.committeeMembers();
+  }
+
+  forcedQueue(from: number): Promise<ForcedEntry[]> {
+    return this.#inner.forcedQueue(from);
   }
 }

@@ -16,14 +16,17 @@ import {
 } from "viem";
 import { sharedInboxArtifact } from "../contracts/artifacts.ts";
 import { XrollupError } from "../errors/base.ts";
-import type { Batch, RollupHead } from "./batch/builder.ts";
-import type { InboxHead, L1Port } from "./ports.ts";
+import type { RollupHead } from "./batch/builder.ts";
+import type { CertifiedBatch, EquivocationEvidence, EquivocationProver } from "./committee/committee.ts";
+import type { ForcedEntry } from "./forced.ts";
+import type { InboxHead, L1Port, PostedOnL1 } from "./ports.ts";
 import type { SequencerKey } from "./relayer.ts";
 import { signTransaction } from "./secp256k1.ts";
 
 /**
- * Where the inbox lands when the sequencer's key deploys it as its first L1
- * transaction, as every devnet does: tools can find it without a manifest.
+ * Where the inbox lands when the first sequencer's key (the committee's
+ * first member) deploys it as its first L1 transaction, as every devnet
+ * does: tools can find it without a manifest.
  */
 export function inboxAddressOf(sequencer: Address): Address {
   return getContractAddress({ from: sequencer, nonce: 0n });
@@ -54,9 +57,20 @@ function clients(l1: EIP1193Provider, account: Account) {
   };
 }
 
+/** What the inbox is deployed with. */
+export interface InboxDeployment {
+  /** The sequencer committee, in rotation order. */
+  members: readonly Address[];
+  genesisTimestamp: number;
+  /** L1 blocks a forced transaction may wait before batches must process it. */
+  forceInclusionDelay: number;
+  rollups: readonly RollupGenesis[];
+}
+
 /**
- * Deploys the `SharedInbox` on L1 from the sequencer's account, registering
- * the rollups' genesis heads. Returns the inbox address.
+ * Deploys the `SharedInbox` on L1 from the first sequencer's account,
+ * registering the committee and the rollups' genesis heads. Returns the
+ * inbox address.
  *
  * It asks L1 for what the transaction needs all at once and signs with
  * libsecp256k1: a devnet's start waits on this, and viem's `deployContract`
@@ -68,15 +82,16 @@ function clients(l1: EIP1193Provider, account: Account) {
 export async function deployInbox(
   l1: EIP1193Provider,
   sequencer: SequencerKey,
-  parameters: { genesisTimestamp: number; rollups: readonly RollupGenesis[] },
+  parameters: InboxDeployment,
 ): Promise<Address> {
   const { abi, bytecode } = sharedInboxArtifact();
   const data = encodeDeployData({
     abi,
     bytecode,
     args: [
-      sequencer.address,
+      parameters.members,
       BigInt(parameters.genesisTimestamp),
+      BigInt(parameters.forceInclusionDelay),
       parameters.rollups.map((rollup) => BigInt(rollup.chainId)),
       parameters.rollups.map((rollup) => rollup.head.blockHash),
       parameters.rollups.map((rollup) => rollup.head.stateRoot),
@@ -104,34 +119,45 @@ export async function deployInbox(
   return getAddress(receipt.contractAddress);
 }
 
-/** The {@link L1Port} over L1's JSON-RPC: posts batches from the sequencer's account and reads the inbox. */
-export class BatchPoster implements L1Port {
-  readonly #wallet;
+/**
+ * The {@link L1Port} over L1's JSON-RPC: posts certified batches from the
+ * poster's account (any committee member's), proves equivocations, and
+ * reads the inbox.
+ */
+export class BatchPoster implements L1Port, EquivocationProver {
+  readonly #wallets: Map<string, ReturnType<typeof clients>["wallet"]>;
   readonly #reader;
   readonly #inbox: Address;
 
-  constructor(l1: EIP1193Provider, sequencer: Account, inbox: Address) {
-    const { wallet, public: reader } = clients(l1, sequencer);
-    this.#wallet = wallet;
-    this.#reader = reader;
+  /** `members` are the committee's L1 accounts: whichever posts or proves sends from its own. */
+  constructor(l1: EIP1193Provider, members: readonly Account[], inbox: Address) {
+    this.#wallets = new Map(members.map((account) => [account.address.toLowerCase(), clients(l1, account).wallet]));
+    this.#reader = createPublicClient({ transport: custom(l1) });
     this.#inbox = inbox;
   }
 
+  #wallet(from: Address) {
+    const wallet = this.#wallets.get(from.toLowerCase());
+    if (wallet === undefined) throw new XrollupError(`${from} is not a member of the sequencer committee: it has no L1 account here.`);
+    return wallet;
+  }
+
   /**
-   * Submits a batch and returns its L1 transaction hash once it is mined.
+   * Submits a certified batch from its poster's account and returns its L1
+   * transaction hash once it is mined.
    *
    * @throws {BatchRejectedError} when the inbox reverts or computes another batch hash.
    */
-  async postBatch(batch: Batch): Promise<Hex> {
+  async postBatch(batch: CertifiedBatch): Promise<Hex> {
     const { abi } = sharedInboxArtifact();
     let l1TxHash: Hex;
     try {
-      l1TxHash = await this.#wallet.writeContract({
+      l1TxHash = await this.#wallet(batch.poster).writeContract({
         address: this.#inbox,
         abi,
         chain: null,
         functionName: "submitBatch",
-        args: [batch.header, batch.commitments, batch.data],
+        args: [batch.header, batch.commitments, batch.data, batch.certificate],
       });
     } catch (cause) {
       throw new BatchRejectedError({ number: batch.header.number, cause });
@@ -155,15 +181,57 @@ export class BatchPoster implements L1Port {
     return { batchCount: Number(batchCount), lastBatchHash, nextGlobalSeq: Number(nextGlobalSeq) };
   }
 
-  async batchTransaction(number: number): Promise<Hex | undefined> {
+  async batchTransaction(number: number): Promise<PostedOnL1 | undefined> {
     const { abi } = sharedInboxArtifact();
     const [log] = await this.#reader.getContractEvents({
       address: this.#inbox,
       abi,
-      eventName: "BatchSubmitted",
+      eventName: "BatchCertified",
       args: { number: BigInt(number) },
       fromBlock: 0n,
     });
-    return log?.transactionHash ?? undefined;
+    if (log?.transactionHash == null || log.args.viewNumber === undefined) return undefined;
+    return { l1TxHash: log.transactionHash, viewNumber: Number(log.args.viewNumber) };
+  }
+
+  async forcedQueue(from: number): Promise<ForcedEntry[]> {
+    const { abi } = sharedInboxArtifact();
+    const contract = { address: this.#inbox, abi } as const;
+    const length = Number(await this.#reader.readContract({ ...contract, functionName: "forcedQueueLength" }));
+    const indexes = Array.from({ length: Math.max(0, length - from) }, (_, offset) => from + offset);
+    return Promise.all(
+      indexes.map(async (index): Promise<ForcedEntry> => {
+        const [chainId, deadline, txHash, signedTx] = await this.#reader.readContract({ ...contract, functionName: "forcedTransaction", args: [BigInt(index)] });
+        return { index, chainId: Number(chainId), deadline: Number(deadline), txHash, signedTx };
+      }),
+    );
+  }
+
+  committeeMembers(): Promise<Address[]> {
+    const { abi } = sharedInboxArtifact();
+    return this.#reader.readContract({ address: this.#inbox, abi, functionName: "members" }).then((members) => [...members]);
+  }
+
+  /**
+   * Sends `SharedInbox.proveEquivocation` from member `from` and resolves
+   * once L1 removed the equivocating member.
+   *
+   * @throws {XrollupError} when the inbox refuses the proof.
+   */
+  async proveEquivocation({ member, a, b }: EquivocationEvidence, from: Address): Promise<Hex> {
+    const { abi } = sharedInboxArtifact();
+    const hash = await this.#wallet(from).writeContract({
+      address: this.#inbox,
+      abi,
+      chain: null,
+      functionName: "proveEquivocation",
+      args: [a.proposal, a.signature, b.proposal, b.signature],
+    });
+    const receipt = await this.#reader.getTransactionReceipt({ hash });
+    const [removed] = parseEventLogs({ abi, logs: receipt.logs, eventName: "MemberRemoved" });
+    if (receipt.status !== "success" || removed === undefined) {
+      throw new XrollupError(`The L1 inbox did not remove ${member} for equivocating.`, { details: [`L1 transaction: ${hash}`] });
+    }
+    return hash;
   }
 }

@@ -26,6 +26,11 @@ export class Mempool {
     return this.#ready.length > 0;
   }
 
+  /** Whether some ready transaction satisfies `predicate`. */
+  someReady(predicate: (transaction: SequencedTransaction) => boolean): boolean {
+    return this.#ready.some(predicate);
+  }
+
   /**
    * The next nonce the sender may use, counting its pending transactions;
    * `undefined` if the mempool has not seen the sender.
@@ -179,6 +184,17 @@ export class Mempool {
     const next = this.#nextNonce.get(key);
     if (next !== undefined && next > fromNonce) this.#nextNonce.set(key, fromNonce);
     return removed;
+  }
+
+  /**
+   * Removes one pending transaction that ran another way (forced through
+   * L1): its nonce is used, so its sender's later ones stay as they are.
+   */
+  remove(transaction: SequencedTransaction): void {
+    const index = this.#ready.findIndex((pending) => pending.hash === transaction.hash);
+    if (index !== -1) this.#ready.splice(index, 1);
+    const queued = this.#queued.get(senderKey(transaction));
+    if (queued?.get(transaction.nonce)?.hash === transaction.hash) queued.delete(transaction.nonce);
   }
 
   /** Removes and returns everything still pending (used when the sequencer stops). */

@@ -1,5 +1,7 @@
 import type { Address, Hex, RpcLog } from "viem";
-import type { Batch, InboxState } from "./batch/builder.ts";
+import type { InboxState } from "./batch/builder.ts";
+import type { CertifiedBatch } from "./committee/committee.ts";
+import type { ForcedEntry } from "./forced.ts";
 import type { PostedBatch } from "./batch/queue.ts";
 import type { DropReason } from "./reasons.ts";
 import type { Outcome } from "./records.ts";
@@ -98,17 +100,30 @@ export interface InboxHead {
   nextGlobalSeq: number;
 }
 
+/** A batch the inbox accepted, as L1 tells of it. */
+export interface PostedOnL1 {
+  /** The L1 transaction that posted it. */
+  l1TxHash: Hex;
+  /** The view it was certified in (its header's `viewNumber`). */
+  viewNumber: number;
+}
+
 /** What the sequencer needs from L1: posting batches, and reading where the inbox stands. */
 export interface L1Port {
   /**
-   * Submits a batch to the inbox and resolves with the L1 transaction hash
-   * once it is mined and accepted; rejects when the inbox refuses it.
+   * Submits a certified batch to the inbox from its poster's account and
+   * resolves with the L1 transaction hash once it is mined and accepted;
+   * rejects when the inbox refuses it.
    */
-  postBatch(batch: Batch): Promise<Hex>;
+  postBatch(batch: CertifiedBatch): Promise<Hex>;
   /** Where the inbox stands now: whoever posted last. */
   inboxHead(): Promise<InboxHead>;
-  /** The L1 transaction that posted batch `number`, if the inbox has it. */
-  batchTransaction(number: number): Promise<Hex | undefined>;
+  /** How batch `number` reached the inbox, if it has it. */
+  batchTransaction(number: number): Promise<PostedOnL1 | undefined>;
+  /** The committee members the inbox still has, in rotation order. */
+  committeeMembers(): Promise<Address[]>;
+  /** L1's forced-inclusion queue from index `from` on (`SharedInbox.forceInclude`), in queue order. */
+  forcedQueue(from: number): Promise<ForcedEntry[]>;
 }
 
 /** A timer handle of a {@link Clock}. */
@@ -131,8 +146,8 @@ export interface RollupGenesisSpec {
   chainId: number;
   /** Unix timestamp (seconds) of block 0. */
   genesisTimestamp: number;
-  /** The sequencer whose signatures the rollup's messenger accepts. */
-  sequencer: Address;
+  /** The sequencer committee as deployed, whose members' relays the rollup's messenger accepts. */
+  committee: readonly Address[];
   /** The devnet's rollup chain ids, consecutive. */
   chainIds: readonly number[];
 }

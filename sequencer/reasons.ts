@@ -34,6 +34,10 @@ export const REASON_CODES = [
   "sequencer-crashed",
   /** The ciphertext did not decrypt, or decrypted to a transaction the sequencer refused. */
   "decryption-failed",
+  /** A transaction forced through L1 (`SharedInbox.forceInclude`) that the rollup refused: not a signed transaction for it, a used nonce, too little balance. */
+  "forced-invalid",
+  /** A transaction forced through L1 that sends a cross-rollup message: forced transactions run alone, without actions. */
+  "forced-message",
 ] as const;
 
 /** A stable drop-reason code. */

@@ -2,6 +2,10 @@ import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from "
 import { Admission, type CheckedTransaction, MAX_NONCE_GAP } from "./admission.ts";
 import type { Batch, InboxState } from "./batch/builder.ts";
 import { BatchQueue, type InboxConflict, type PostedBatch } from "./batch/queue.ts";
+import type { SigningDomain } from "./committee/certificate.ts";
+import { batchMatchesSlots } from "./committee/check.ts";
+import { type CertifiedBatch, type EquivocationProver, type MemberReport, type Orderable, SequencerCommittee } from "./committee/committee.ts";
+import { type ForcedEntry, runForcedSlot } from "./forced.ts";
 import type { Committee } from "./encryption/threshold.ts";
 import { type EncryptedTransactionStatus, EncryptedMempool } from "./encryption/mempool.ts";
 import {
@@ -14,15 +18,15 @@ import {
   TransactionDroppedError,
 } from "./errors.ts";
 import { type ExecutionContext, executeSlot, RollupRevertError } from "./executor.ts";
-import { type ActiveFault, FaultRegistry, FaultyL1, faultyEngine, parseFault } from "./faults.ts";
-import { decodeRawTransaction } from "./intake.ts";
+import { type ActiveFault, type Fault, FaultRegistry, FaultyL1, faultyEngine, parseFault } from "./faults.ts";
+import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
-import type { OrderingPolicy } from "./policies/index.ts";
+import type { OrderingPolicy, SlotContext } from "./policies/index.ts";
 import type { Clock, JournalEntry, L1Port, RollupEngine, SequencerJournal } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason } from "./reasons.ts";
 import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
-import type { RelayBuilder } from "./relayer.ts";
-import { type MessageHashes, type SequencedTransaction, type SlotResult, senderKey } from "./types.ts";
+import { type RelayBuilder, Relayer, type SequencerKey } from "./relayer.ts";
+import { type MessageHashes, type SequencedTransaction, type SlotCertificate, type SlotResult, senderKey } from "./types.ts";
 
 
 /**
@@ -55,8 +59,13 @@ export interface SequencerParameters {
   checkBatch: (batch: Batch, previous: InboxState) => { code: string; message: string } | undefined;
   policy: OrderingPolicy;
   mode: SequencerMode;
-  /** Builds and signs the relays (actions) of cross-rollup messages with the sequencer's key. */
-  relayer: RelayBuilder;
+  /**
+   * The sequencer committee: its members' keys in rotation order (one for a
+   * single sequencer), what their signatures are valid for, the latency of
+   * their gossip, and how long a view waits for its leader. Each member
+   * signs the relays (actions) of the slots it leads.
+   */
+  sequencers: SequencerCommitteeParameters;
   /** How deep messages sent while handling messages may nest. */
   maxMessageDepth: number;
   /** Drop transactions that would revert, with their reason, instead of including them reverted. */
@@ -79,8 +88,20 @@ export interface SequencerParameters {
   journal?: SequencerJournal;
   /** Called with errors of background work (slot production, batch posting). */
   onError?: (error: unknown) => void;
-  /** Called after each batch is posted. */
-  onBatch?: (batch: Batch, l1TxHash: Hex) => void;
+  /** Called after each batch is posted, with its certificate. */
+  onBatch?: (batch: CertifiedBatch, l1TxHash: Hex) => void;
+}
+
+/** The sequencer committee, as {@link SequencerParameters} takes it. */
+export interface SequencerCommitteeParameters {
+  keys: readonly SequencerKey[];
+  domain: SigningDomain;
+  /** Latency of every message between members, in ms (`--gossip-ms`). */
+  gossipMs: number;
+  /** How long members wait for a view's leader before the next takes over, in ms (`--view-timeout`). */
+  viewTimeoutMs: number;
+  /** Where members prove an equivocation (L1's inbox). */
+  prover?: EquivocationProver;
 }
 
 /** Most transactions in one bundle. */
@@ -111,6 +132,18 @@ export interface SequencerStatus {
   failedPosts: number;
   pendingTransactions: number;
   activeFaults: ActiveFault[];
+  /** The current view: it advances after every slot and on every timeout. */
+  view: number;
+  /** The address of the current view's leader. */
+  leader: Address;
+  /** Signatures a certificate needs now: n − ⌊(n − 1) / 3⌋ of the members still in the committee. */
+  quorum: number;
+  /** Every member, in rotation order, and how it stands. */
+  members: MemberReport[];
+  /** Views that timed out (the leader was down, or no proposal reached a quorum). */
+  failovers: number;
+  /** Members removed by a proof of equivocation. */
+  equivocationsProved: number;
   /** Set when another account posted to the inbox: the sequencer no longer posts. */
   inboxConflict: InboxConflict | null;
   /** Set when a rollup could not go back to the start of a failed slot: the sequencer produces no more slots; restart the devnet. */
@@ -143,6 +176,17 @@ export class SharedSequencer {
   /** Failed slot attempts per transaction. */
   readonly #slotAttempts = new Map<Hex, number>();
   readonly #execution: ExecutionContext;
+  readonly #committee: SequencerCommittee;
+  /** Each member's relay builder: the leader of a slot signs its relays. */
+  readonly #relayers: RelayBuilder[];
+  /** With gossip latency: which member each pending transaction entered through (rollup i's endpoint is member i mod n's). */
+  readonly #entryMember = new Map<Hex, number>();
+  /** Set while a view waits for its leader: slot ticks meanwhile are missed slots, not slots to catch up on. */
+  #failingOver = false;
+  /** L1's forced transactions read but not yet processed, in queue order. */
+  #forced: ForcedEntry[] = [];
+  /** How far into L1's forced-inclusion queue the slots have processed. */
+  #forcedEnd: number;
   #messageHashes: MessageHashes[];
   #arrivals = 0;
   #nextSlot = 1;
@@ -166,16 +210,26 @@ export class SharedSequencer {
     this.#parameters = parameters;
     this.#clock = parameters.clock;
     this.#engines = parameters.engines.map((engine) => faultyEngine(engine, this.#faults));
-    const chainIds = parameters.engines.map((engine) => engine.chainId);
-    for (const fault of parameters.faults ?? []) this.#faults.inject(parseFault(fault, chainIds));
+    this.#committee = new SequencerCommittee({
+      keys: parameters.sequencers.keys,
+      domain: parameters.sequencers.domain,
+      clock: this.#clock,
+      gossipMs: parameters.sequencers.gossipMs,
+      faults: this.#faults,
+      ...(parameters.sequencers.prover === undefined ? {} : { prover: parameters.sequencers.prover }),
+      ...(parameters.onError === undefined ? {} : { onError: parameters.onError }),
+    });
+    this.#relayers = parameters.sequencers.keys.map((key) => new Relayer(key));
+    for (const fault of parameters.faults ?? []) this.#faults.inject(this.#parseFault(fault));
     this.#nextGlobalSeq = parameters.inbox.nextGlobalSeq;
+    this.#forcedEnd = parameters.inbox.nextForced ?? 0;
     this.#lastTimestamp = parameters.genesisTimestamp;
     this.#admission = new Admission({
       // Intake reads the chains directly: engine faults are for slots.
       engines: new Map(parameters.engines.map((engine) => [engine.chainId, engine])),
       mempool: this.#mempool,
       records: this.#records,
-      sequencer: parameters.relayer.address,
+      sequencers: parameters.sequencers.keys.map((key) => key.address),
       blockGasLimit: parameters.blockGasLimit,
     });
     this.#encrypted = new EncryptedMempool(parameters.committee, (entry) => this.#journal(entry));
@@ -185,6 +239,7 @@ export class SharedSequencer {
       clock: this.#clock,
       maxBlocksPerBatch: parameters.maxBlocksPerBatch,
       check: parameters.checkBatch,
+      certify: (build) => this.#committee.certifyBatch(build, (proposed) => batchMatchesSlots(proposed, this.#batches.unbatched)),
       ...(parameters.onBatch === undefined ? {} : { onBatch: parameters.onBatch }),
       ...(parameters.onError === undefined ? {} : { onError: parameters.onError }),
       onPosted: (posted, inbox) => {
@@ -194,7 +249,7 @@ export class SharedSequencer {
     });
     this.#execution = {
       engines: this.#engines,
-      relayer: parameters.relayer,
+      relayer: this.#relayers[0]!,
       maxMessageDepth: parameters.maxMessageDepth,
       revertProtection: parameters.revertProtection,
       withholdsRelayTo: (chainId) => this.#faults.withholdsRelayTo(chainId),
@@ -264,7 +319,7 @@ export class SharedSequencer {
 
   /** Why a transaction still pending when the sequencer stops is dropped. */
   #stopReason(transaction: SequencedTransaction): DropReason {
-    if (this.#faults.censors(transaction)) {
+    if (this.#faults.censors(transaction, this.#committee.leader)) {
       return dropReason("censored", "the sequencer held it back (censor fault) until it stopped");
     }
     const next = this.#mempool.nextNonce(transaction.chainId, transaction.from);
@@ -360,7 +415,8 @@ export class SharedSequencer {
    * with what it did; `undefined` while the sequencer is down (the slot is
    * missed, which counts down a `crash` fault).
    */
-  produceSlot(): Promise<SlotResult | undefined> {
+  async produceSlot(): Promise<SlotResult | undefined> {
+    await this.#pollForced();
     return this.#produceSlot(false);
   }
 
@@ -448,7 +504,31 @@ export class SharedSequencer {
     } else {
       this.#mempool.add(transaction, chainNonce);
     }
+    this.#gossip(transaction);
     return transaction;
+  }
+
+  /**
+   * With gossip latency, a transaction reaches its entry member at once and
+   * the others `gossipMs` later: a leader orders only what reached it. In
+   * instant mode, a slot is due once it has reached everyone.
+   */
+  #gossip(transaction: SequencedTransaction): void {
+    const { gossipMs } = this.#parameters.sequencers;
+    if (gossipMs === 0) return;
+    const index = this.#parameters.engines.findIndex((engine) => engine.chainId === transaction.chainId);
+    const members = this.#committee.addresses.length;
+    let entry = index % members;
+    for (let step = 0; step < members && !this.#committee.isLive(entry); step++) entry = (entry + 1) % members;
+    this.#entryMember.set(transaction.hash, entry);
+    this.#clock.setTimeout(() => this.#produce(), gossipMs);
+  }
+
+  /** Whether a transaction has reached member `member` (always, without gossip latency). */
+  #reached(transaction: SequencedTransaction, member: number): boolean {
+    const entry = this.#entryMember.get(transaction.hash);
+    if (entry === undefined || entry === member) return true;
+    return transaction.receivedAt + this.#parameters.sequencers.gossipMs <= this.#clock.now();
   }
 
   /** The next nonce of a sender on a rollup, counting its pending transactions. */
@@ -501,18 +581,29 @@ export class SharedSequencer {
     return this.#records.outcome(hash);
   }
 
-  /** Resolves once everything produced so far is posted to L1 (or the post failed and waits for its retry). */
+  /**
+   * Resolves once everything produced so far is posted to L1 (or the post
+   * failed and waits for its retry), and every proof of equivocation under
+   * way has landed.
+   */
   async flush(): Promise<void> {
     await this.#slots;
     await this.#batches.flush();
+    await this.#committee.settled();
   }
 
   /** `xr_injectFault`: puts a fault in force and returns its id. */
   injectFault(input: unknown): string {
-    const fault = parseFault(input, this.#engines.map((engine) => engine.chainId));
+    const fault = this.#parseFault(input);
     const id = this.#faults.inject(fault);
-    if (fault.kind !== "crash") this.#produce();
+    if (fault.kind !== "crash" || fault.node !== undefined) this.#produce();
     return id;
+  }
+
+  /** A fault as the registry holds it: `"node": "leader"` names the member leading now. */
+  #parseFault(input: unknown): Fault {
+    const fault = parseFault(input, this.#parameters.engines.map((engine) => engine.chainId), this.#committee.addresses.length);
+    return fault.kind === "crash" && fault.node === "leader" ? { ...fault, node: this.#committee.leader } : (fault as Fault);
   }
 
   /** `xr_clearFault`: clears a fault; `false` for an unknown id. */
@@ -537,6 +628,12 @@ export class SharedSequencer {
       failedPosts: this.#batches.failures,
       pendingTransactions: this.#mempool.size,
       activeFaults: this.#faults.list(),
+      view: this.#committee.view,
+      leader: this.#committee.key(this.#committee.leader).address,
+      quorum: this.#committee.quorum,
+      members: this.#committee.report((index) => this.#faults.censoring(index)),
+      failovers: this.#committee.failovers,
+      equivocationsProved: this.#committee.equivocationsProved,
       inboxConflict: conflict,
       brokenRollups: this.#broken === undefined ? null : this.#broken.shortMessage,
       healthy: this.#state === "running" && !down && conflict === null && this.#broken === undefined && this.#batches.failures === 0,
@@ -560,7 +657,7 @@ export class SharedSequencer {
   }
 
   get #hasWork(): boolean {
-    return this.#mempool.hasReady || this.#encrypted.hasPending;
+    return this.#mempool.hasReady || this.#encrypted.hasPending || this.#forced.length > 0;
   }
 
   /**
@@ -574,7 +671,13 @@ export class SharedSequencer {
     const ms = mode.kind === "slots" ? mode.slotMs : mode.batchMs;
     this.#timer = this.#clock.setTimeout(() => {
       const tick = async () => {
-        if (mode.kind === "slots") await this.#produceSlot(true);
+        // While a view waits for its leader, the slots that go by are missed, not made up for later.
+        await this.#pollForced();
+        if (mode.kind === "slots" && !this.#failingOver) await this.#produceSlot(true);
+        // A leader that is down cannot post either: its view times out even when there is nothing to order.
+        if (mode.kind === "instant" && this.#batches.unbatched.length > 0 && !this.#committee.isLive(this.#committee.leader)) {
+          await this.#produceSlot(false);
+        }
         else if (this.#faults.crashed) this.#faults.missSlot();
         if (!this.#faults.crashed) this.#produce();
         await this.#batches.flush();
@@ -615,15 +718,16 @@ export class SharedSequencer {
       outcome: (hash) => this.#records.outcome(hash),
     });
     this.#commitJournal();
-    const order = this.#mempool.take(this.#parameters.policy, { slot, timestamp, seed }, this.#parameters.blockGasLimit, (transaction) =>
-      this.#faults.censors(transaction),
-    );
-    if (order.length === 0 && !emptyBlocks && encrypted === undefined) {
+    if (this.#forced.length > 0) return this.#runForcedSlot(slot, timestamp, seed);
+    const certified = await this.#certifiedOrder({ slot, timestamp, seed }, emptyBlocks || encrypted !== undefined);
+    if (certified === undefined) return undefined;
+    if (certified === "nothing") {
       return { slot, timestamp, included: [], dropped: [], blocks: [], messageHashes: this.#messageHashes, randomness: { commitment: keccak256(seed), seed } };
     }
+    const { order, leader, certificate } = certified;
     let execution;
     try {
-      execution = await executeSlot(this.#execution, { slot, timestamp, order, emptyBlocks });
+      execution = await executeSlot({ ...this.#execution, relayer: this.#relayers[leader]! }, { slot, timestamp, order, emptyBlocks });
     } catch (error) {
       this.#slotFailed(slot, order, error);
       this.#commitJournal();
@@ -641,22 +745,205 @@ export class SharedSequencer {
       blocks: execution.blocks,
       messageHashes: execution.messageHashes ?? this.#messageHashes,
       randomness: { commitment: keccak256(seed), seed },
+      certificate,
       ...(encrypted === undefined ? {} : { encrypted }),
     };
-    // The slot and every outcome it settles are journaled together, before any client hears of them.
+    this.#commitSlot(result, () => {
+      for (const { transaction, inclusion } of included) {
+        this.#slotAttempts.delete(transaction.hash);
+        this.#settle(transaction.hash, { kind: "included", inclusion });
+      }
+      for (const { transaction, reason, failedTransaction } of execution.dropped) {
+        this.#drop(transaction, reason, failedTransaction);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * A produced slot takes effect: it is journaled together with every
+   * outcome `settle` records, before any client hears of them, then queued
+   * for the next batch.
+   */
+  #commitSlot(result: SlotResult, settle: () => void): void {
+    this.#faults.viewPassed();
     this.#journal({ kind: "slot", slot: result });
     this.#applySlot(result);
-    for (const { transaction, inclusion } of included) {
-      this.#slotAttempts.delete(transaction.hash);
-      this.#settle(transaction.hash, { kind: "included", inclusion });
-    }
-    for (const { transaction, reason, failedTransaction } of execution.dropped) {
-      this.#drop(transaction, reason, failedTransaction);
-    }
+    settle();
     this.#commitJournal();
     this.#batches.add(result);
     if (this.#parameters.mode.kind === "slots") void this.#batches.flush();
+  }
+
+  /**
+   * A slot of forced transactions alone (see `forced.ts`): what L1's queue
+   * holds that no slot has processed, one block per rollup, in queue order.
+   * The leader proposes it like any slot; censor faults do not apply (the
+   * inbox refuses batches that leave an overdue forced transaction out).
+   */
+  async #runForcedSlot(slot: number, timestamp: number, seed: Hex): Promise<SlotResult | undefined> {
+    const entries = this.#forced;
+    const certified = await this.#leaderTurns(slot, async () => entries.map((entry) => ({ hash: entry.txHash, entry })), () => undefined);
+    if (certified === undefined || certified === "nothing") return undefined;
+    const taken = certified.order.map(({ entry }) => entry);
+    let forced;
+    try {
+      forced = await runForcedSlot(this.#engines, taken, timestamp);
+    } catch (error) {
+      // Every rollup is back where the slot started; the forced transactions stay queued for the next slot.
+      this.#parameters.onError?.(error);
+      if (error instanceof RollupRevertError) this.#broken = error;
+      return undefined;
+    }
+    const receivedAt = this.#clock.now();
+    const asTransaction = (transaction: DecodedTransaction, chainId: number): SequencedTransaction => {
+      const { value: _value, chainId: _signedFor, selector: _selector, ...fields } = transaction;
+      return { ...fields, chainId, arrival: -1, receivedAt };
+    };
+    const included = forced.included.map(({ entry, transaction, block }, index) => ({
+      transaction: asTransaction(transaction, entry.chainId),
+      inclusion: { globalSeq: this.#nextGlobalSeq + index, blockNumber: block.number, blockHash: block.hash, slot },
+    }));
+    const dropped = forced.dropped.flatMap(({ entry, transaction, reason }) =>
+      transaction === undefined ? [] : [{ transaction: asTransaction(transaction, entry.chainId), reason }],
+    );
+    const result: SlotResult = {
+      slot,
+      timestamp,
+      included,
+      dropped,
+      blocks: forced.blocks,
+      messageHashes: this.#messageHashes,
+      randomness: { commitment: keccak256(seed), seed },
+      certificate: certified.certificate,
+      forcedEnd: taken.at(-1)!.index + 1,
+    };
+    this.#forced = this.#forced.slice(taken.length);
+    this.#commitSlot(result, () => {
+      for (const { transaction, inclusion } of included) this.#settleForced(transaction, { kind: "included", inclusion });
+      for (const { transaction, reason } of dropped) this.#settleForced(transaction, { kind: "dropped", reason });
+    });
     return result;
+  }
+
+  /**
+   * Records what became of a forced transaction. One the sequencer had
+   * accepted through a rollup endpoint and still holds (a censored one, say)
+   * is settled by the forced run when it was included; when dropped, the
+   * pending copy keeps its own chance.
+   */
+  #settleForced(transaction: SequencedTransaction, outcome: Outcome): void {
+    if (this.#records.has(transaction.hash)) {
+      if (!this.#records.isLive(transaction.hash) || outcome.kind !== "included") return;
+      this.#mempool.remove(transaction);
+      this.#settle(transaction.hash, outcome);
+      return;
+    }
+    this.#records.accept(transaction);
+    this.#journal({ kind: "accepted", transaction });
+    this.#settle(transaction.hash, outcome);
+  }
+
+  /** Reads L1's forced-inclusion queue past what the sequencer already holds; a failed read is tried again at the next tick. */
+  async #pollForced(): Promise<void> {
+    try {
+      const fresh = await this.#parameters.l1.forcedQueue(this.#forcedEnd + this.#forced.length);
+      // Two reads may overlap (a tick and a manual slot): keep each entry once, in queue order.
+      const next = this.#forcedEnd + this.#forced.length;
+      this.#forced = [...this.#forced, ...fresh.filter((entry) => entry.index >= next)];
+    } catch (error) {
+      this.#parameters.onError?.(error);
+    }
+  }
+
+  /**
+   * The slot's order, as a quorum of the committee voted for it: the
+   * current leader takes its order from what reached it (less what it
+   * censors) and proposes it. When the leader is down, or no proposal
+   * reaches a quorum, or (instant mode) it leaves out ready transactions an
+   * honest member would take, the members wait `viewTimeoutMs` and the next
+   * member leads. `"nothing"` when there is nothing to produce; `undefined`
+   * when every member had its turn and none produced (a missed slot).
+   */
+  #certifiedOrder(context: SlotContext, mustProduce: boolean): Promise<CertifiedTurn<SequencedTransaction> | "nothing" | undefined> {
+    const { policy, blockGasLimit } = this.#parameters;
+    return this.#leaderTurns(
+      context.slot,
+      async (leader) => {
+        const order = this.#mempool.take(policy, context, blockGasLimit, (transaction) => this.#heldBackBy(transaction, leader));
+        if (order.length > 0 || mustProduce) return order;
+        return this.#censoredWork(leader) ? "time out" : "nothing";
+      },
+      (left) => this.#mempool.restore(left),
+    );
+  }
+
+  /**
+   * Leaders take turns until a quorum certifies one's proposal: the current
+   * leader `propose`s (or says there is `"nothing"` to do, or that the
+   * members should `"time out"` its view); when it is down or its proposal
+   * gets no quorum, the view times out and the next member leads, each at
+   * most once. What a proposal took but the certified order left out goes
+   * back (`giveBack`).
+   */
+  async #leaderTurns<T extends Orderable>(
+    slot: number,
+    propose: (leader: number) => Promise<readonly T[] | "nothing" | "time out">,
+    giveBack: (left: readonly T[]) => void,
+  ): Promise<CertifiedTurn<T> | "nothing" | undefined> {
+    for (let turn = 0; turn <= this.#committee.active.length; turn++) {
+      const leader = this.#committee.leader;
+      const order = this.#committee.isLive(leader) ? await propose(leader) : "time out";
+      if (order === "nothing") return "nothing";
+      if (order !== "time out") {
+        const certified = await this.#committee.certifyOrder(slot, order);
+        // An equivocating leader's shorter order may be the one certified: what it left out waits.
+        giveBack(order.slice(certified?.order.length ?? 0));
+        if (certified !== undefined) {
+          const certificate = { view: Number(certified.proposal.viewNumber), leader: certified.leader, signers: certified.signers };
+          return { order: certified.order, leader, certificate };
+        }
+      }
+      if (!(await this.#viewTimeout())) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Whether member `member`, leading, leaves a transaction out: it censors it, or it has not reached it yet. */
+  #heldBackBy(transaction: SequencedTransaction, member: number): boolean {
+    return this.#faults.censors(transaction, member) || !this.#reached(transaction, member);
+  }
+
+  /**
+   * Whether the leader left out a ready transaction that reached it and that
+   * another live member would take: the members then time the leader out.
+   * A lone sequencer is never timed out (no one else could lead).
+   */
+  #censoredWork(leader: number): boolean {
+    const others = this.#committee.active.filter((member) => member !== leader && this.#committee.isLive(member));
+    if (others.length === 0) return false;
+    return this.#mempool.someReady(
+      (transaction) =>
+        this.#faults.censors(transaction, leader) &&
+        this.#reached(transaction, leader) &&
+        others.some((member) => !this.#heldBackBy(transaction, member)),
+    );
+  }
+
+  /**
+   * The view times out: members wait `viewTimeoutMs` (manual mode: no wait,
+   * the caller drives time) and the next member leads. `false` once the
+   * sequencer is no longer running.
+   */
+  async #viewTimeout(): Promise<boolean> {
+    if (this.#parameters.mode.kind !== "manual") {
+      this.#failingOver = true;
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#parameters.sequencers.viewTimeoutMs));
+      this.#failingOver = false;
+    }
+    this.#committee.advanceView();
+    this.#faults.viewPassed();
+    return this.#state === "running" || this.#state === "stopping";
   }
 
   /** A slot threw: the rollups are back at its start; its transactions wait again, or are dropped after repeated failures. */
@@ -685,12 +972,15 @@ export class SharedSequencer {
     this.#lastTimestamp = slot.timestamp;
     this.#nextGlobalSeq += slot.included.length;
     this.#messageHashes = slot.messageHashes;
+    if (slot.certificate !== undefined) this.#committee.restoreView(slot.certificate.view + 1);
+    if (slot.forcedEnd !== undefined) this.#forcedEnd = slot.forcedEnd;
     for (const { transaction } of slot.included) {
       if (!this.#records.has(transaction.hash)) this.#records.accept(transaction);
     }
   }
 
   #settle(hash: Hex, outcome: Outcome): void {
+    this.#entryMember.delete(hash);
     this.#records.settle(hash, outcome);
     this.#journal({ kind: "settled", hash, outcome });
   }
@@ -742,6 +1032,7 @@ export class SharedSequencer {
           break;
       }
     }
+    this.#committee.restoreMembers(await this.#parameters.l1.committeeMembers());
     const pending = this.#records.pending().sort((a, b) => a.arrival - b.arrival);
     for (const transaction of pending) {
       const chainNonce = await this.#admission.engine(transaction.chainId).nonceOf(transaction.from);
@@ -771,6 +1062,13 @@ export class SharedSequencer {
     this.#slotAttempts.delete(transaction.hash);
     this.#settle(transaction.hash, { kind: "dropped", reason, ...(failedTransaction === undefined ? {} : { failedTransaction }) });
   }
+}
+
+/** A leader's turn that a quorum certified: the order, the leader's index and the slot's certificate. */
+interface CertifiedTurn<T> {
+  order: readonly T[];
+  leader: number;
+  certificate: SlotCertificate;
 }
 
 /** The seed of one slot: derived from the sequencer's seed, revealed with the slot (its hash is the commitment). */

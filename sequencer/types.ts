@@ -72,12 +72,23 @@ export interface SlotResult {
   messageHashes: MessageHashes[];
   /** The slot's random seed and its commitment (`keccak256(seed)`). */
   randomness: { commitment: Hex; seed: Hex };
+  /** How far into L1's forced-inclusion queue the rollups have processed after the slot, when the slot processed any. */
+  forcedEnd?: number;
+  /** Who ordered the slot: the view, its leader, and the members that voted for the order (the leader first). */
+  certificate?: SlotCertificate;
   /**
    * The encrypted mempool's part of the slot: the commitment to the order of
    * its ciphertexts, and each ciphertext with the secret that decrypts it
    * (published after the slot so that anyone can check the execution).
    */
   encrypted?: { commitment: Hex; entries: { ciphertext: Hex; sharedSecret: Hex }[] };
+}
+
+/** The committee's vote on a slot's order. */
+export interface SlotCertificate {
+  view: number;
+  leader: Address;
+  signers: Address[];
 }
 
 /**

@@ -17,6 +17,8 @@ export interface InboxState {
   /** Hash of the last batch (zero before the first). */
   batchHash: Hex;
   nextGlobalSeq: number;
+  /** The first forced transaction (L1's forced-inclusion queue) no batch has processed; 0 when left out. */
+  nextForced?: number;
   /** Heads of the rollups, in registration order. */
   heads: { chainId: number; head: RollupHead }[];
 }
@@ -27,6 +29,10 @@ export interface BatchHeader {
   prevHash: Hex;
   globalSeqStart: bigint;
   globalSeqEnd: bigint;
+  /** The view whose leader proposed the batch (`view` is a Solidity keyword). */
+  viewNumber: bigint;
+  /** How far into L1's forced-inclusion queue the batch has processed (exclusive, cumulative). */
+  forcedEnd: bigint;
 }
 
 /** One rollup's commitment, as `SharedInbox.submitBatch` takes it. */
@@ -57,10 +63,11 @@ export interface Batch {
 }
 
 /**
- * Builds the next batch from the slots produced since the last one. Pure:
- * the same slots on the same inbox state give the same batch.
+ * Builds the next batch from the slots produced since the last one, as
+ * proposed in view `viewNumber`. Pure: the same slots on the same inbox
+ * state in the same view give the same batch.
  */
-export function buildBatch(slots: readonly SlotResult[], previous: InboxState): Batch {
+export function buildBatch(slots: readonly SlotResult[], previous: InboxState, viewNumber = 0): Batch {
   if (slots.length === 0) throw new Error("A batch needs at least one slot");
   const messageHashes = slots.at(-1)!.messageHashes;
   const rollups = previous.heads.map(({ chainId, head }, index) => {
@@ -97,6 +104,8 @@ export function buildBatch(slots: readonly SlotResult[], previous: InboxState): 
     prevHash: previous.batchHash,
     globalSeqStart: BigInt(previous.nextGlobalSeq),
     globalSeqEnd: BigInt(previous.nextGlobalSeq + included.length),
+    viewNumber: BigInt(viewNumber),
+    forcedEnd: BigInt(slots.findLast((slot) => slot.forcedEnd !== undefined)?.forcedEnd ?? previous.nextForced ?? 0),
   };
   const commitments = rollups.map((rollup) => rollup.commitment);
   const data = encodeBatchPayload(payload);
@@ -116,6 +125,7 @@ export function applyBatch(previous: InboxState, batch: Batch): InboxState {
     batchNumber: Number(batch.header.number),
     batchHash: batch.hash,
     nextGlobalSeq: Number(batch.header.globalSeqEnd),
+    nextForced: Number(batch.header.forcedEnd),
     heads: batch.commitments.map((commitment) => ({
       chainId: Number(commitment.chainId),
       head: { blockNumber: Number(commitment.toBlock), blockHash: commitment.blockHash, stateRoot: commitment.stateRoot },

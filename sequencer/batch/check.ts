@@ -45,10 +45,13 @@ export interface BatchViolation {
  * sequencer calls it before posting: a rejected batch would leave every
  * later one unpostable. Pure.
  *
- * Returns `undefined` when the inbox would accept the batch (sent by the
- * sequencer). Not covered: values that do not fit the ABI's types (viem
- * refuses to encode them) and the arithmetic overflows the contract's bounds
- * rule out.
+ * Returns `undefined` when the inbox would accept the batch (sent by a
+ * member, with a valid certificate). Not covered: values that do not fit the
+ * ABI's types (viem refuses to encode them), the arithmetic overflows the
+ * contract's bounds rule out, the forced-inclusion queue (its length,
+ * deadlines and `forceInclusion()` calls are L1's to know; the sequencer
+ * processes the queue as it finds it), and the certificate, which the
+ * committee builds to the inbox's rules (`committee/certificate.ts`).
  *
  * @example
  * ```ts

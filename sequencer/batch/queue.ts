@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
 import { XrollupError } from "../../errors/base.ts";
+import type { CertifiedBatch } from "../committee/committee.ts";
 import type { Clock, InboxHead, L1Port, TimerHandle } from "../ports.ts";
 import type { SlotResult } from "../types.ts";
 import { applyBatch, type Batch, buildBatch, type InboxState } from "./builder.ts";
@@ -56,7 +57,13 @@ export interface BatchQueueParameters {
   maxBlocksPerBatch: number;
   /** Checks a batch against the inbox's conditions; returns what is wrong, if anything. */
   check: (batch: Batch, previous: InboxState) => { code: string; message: string } | undefined;
-  onBatch?: (batch: Batch, l1TxHash: Hex) => void;
+  /**
+   * Has the committee certify the next batch, which `build` makes for a
+   * view; `undefined` when it cannot now (no live leader, no quorum): the
+   * queue tries again later.
+   */
+  certify: (build: (viewNumber: number) => Batch) => Promise<CertifiedBatch | undefined>;
+  onBatch?: (batch: CertifiedBatch, l1TxHash: Hex) => void;
   /** Called when L1 accepted a batch, with the inbox state after it (the journal records it). */
   onPosted?: (posted: PostedBatch, inbox: InboxState) => void;
   onError?: (error: unknown) => void;
@@ -155,7 +162,12 @@ export class BatchQueue {
 
   async #postNext(): Promise<void> {
     if (this.#unbatched.length === 0 || this.#conflict !== undefined) return;
-    const batch = this.#nextBatch();
+    const batch = await this.#parameters.certify((viewNumber) => this.#nextBatch(viewNumber));
+    if (batch === undefined) {
+      // No leader can post now; the committee fails over meanwhile.
+      this.#scheduleRetry();
+      return;
+    }
     const cutByLimit = batch.slots.last < this.#unbatched.at(-1)!.slot;
     const violation = this.#parameters.check(batch, this.#inbox);
     if (violation !== undefined) {
@@ -210,11 +222,12 @@ export class BatchQueue {
   async reconcile(): Promise<void> {
     const head = await this.#parameters.l1.inboxHead();
     if (head.batchCount !== this.#inbox.batchNumber + 1) return;
+    const posted = await this.#parameters.l1.batchTransaction(head.batchCount);
+    if (posted === undefined) return;
     for (let count = 1; count <= this.#unbatched.length; count++) {
-      const batch = buildBatch(this.#unbatched.slice(0, count), this.#inbox);
+      const batch = buildBatch(this.#unbatched.slice(0, count), this.#inbox, posted.viewNumber);
       if (batch.hash !== head.lastBatchHash) continue;
-      const l1TxHash = await this.#parameters.l1.batchTransaction(head.batchCount);
-      if (l1TxHash !== undefined) this.#accepted(batch, l1TxHash);
+      this.#accepted(batch, posted.l1TxHash);
       return;
     }
   }
@@ -224,22 +237,27 @@ export class BatchQueue {
    * inbox's block limit, cut further while its data is over
    * {@link MAX_BATCH_DATA_BYTES} (one slot always goes, whatever its size).
    */
-  #nextBatch(): Batch {
+  #nextBatch(viewNumber: number): Batch {
     const slots = this.#fitting();
-    let batch = buildBatch(slots, this.#inbox);
+    let batch = buildBatch(slots, this.#inbox, viewNumber);
     for (let count = slots.length; count > 1 && dataBytes(batch) > MAX_BATCH_DATA_BYTES; ) {
       // In proportion to the excess, with a margin (slots differ in size), and at least one slot fewer.
       count = Math.max(1, Math.min(count - 1, Math.floor((count * MAX_BATCH_DATA_BYTES * 0.9) / dataBytes(batch))));
-      batch = buildBatch(slots.slice(0, count), this.#inbox);
+      batch = buildBatch(slots.slice(0, count), this.#inbox, viewNumber);
     }
     return batch;
   }
 
-  /** The longest prefix of the unbatched slots that keeps every rollup within the inbox's block limit. */
+  /**
+   * The longest prefix of the unbatched slots that keeps every rollup within
+   * the inbox's block limit, and that a slot of forced transactions can only
+   * start (derivation finds them in a batch's first slot).
+   */
   #fitting(): SlotResult[] {
     const blocks = new Map<number, number>();
     let count = 0;
     for (const slot of this.#unbatched) {
+      if (count > 0 && slot.forcedEnd !== undefined) break;
       for (const block of slot.blocks) blocks.set(block.chainId, (blocks.get(block.chainId) ?? 0) + 1);
       if (count > 0 && [...blocks.values()].some((n) => n > this.#parameters.maxBlocksPerBatch)) break;
       count += 1;

@@ -25,6 +25,7 @@ import type { TransactionStatus } from "../../sequencer/records.ts";
 import type { SlotResult } from "../../sequencer/types.ts";
 import {
   accountAddress,
+  certifiedByFirstMember,
   devKey,
   inboxAddress,
   labelAddress,
@@ -255,8 +256,9 @@ describe("atomic cross-rollup execution", () => {
         index === 0 ? { ...hashes, sent: hashes.sent.map((hash, j) => (j === 1 ? keccak256(toHex("forged")) : hash)) } : hashes,
       );
       const slot: SlotResult = { slot: 0, timestamp: 0, included: [], dropped: [], blocks: [], messageHashes: forged, randomness: { commitment: zeroHash, seed: zeroHash } };
-      const poster = new BatchPoster(devnet.l1.provider, privateKeyToAccount(defaultSequencerAccount().privateKey), inboxAddress(devnet));
-      const error = await poster.postBatch(buildBatch([slot], inbox)).catch((caught: unknown) => caught);
+      const poster = new BatchPoster(devnet.l1.provider, [privateKeyToAccount(defaultSequencerAccount().privateKey)], inboxAddress(devnet));
+      // Certified as the committee would: the inbox refuses it for its messages, not for its signatures.
+      const error = await poster.postBatch(certifiedByFirstMember(devnet, buildBatch([slot], inbox))).catch((caught: unknown) => caught);
       expect(error).to.be.instanceOf(BatchRejectedError);
       const reverted = ((error as BatchRejectedError).cause as BaseError).walk((cause) => cause instanceof ContractFunctionRevertedError);
       expect((reverted as ContractFunctionRevertedError).data?.errorName).to.equal("MessagesMismatch");

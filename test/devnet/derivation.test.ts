@@ -13,9 +13,11 @@ import type { SlotResult } from "../../sequencer/types.ts";
 import {
   accountAddress,
   ANSWER_CONTRACT,
+  certifiedByFirstMember,
   devKey,
   inboxAddress,
   labelAddress,
+  NOTHING_FORCED,
   readInboxState,
   runCli,
   signTransaction,
@@ -113,6 +115,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
       batches: 3,
       transactions: sent.length,
       blocks: blocks.reduce((sum, count) => sum + Number(count), 0),
+      forced: NOTHING_FORCED,
     });
   });
 
@@ -183,7 +186,7 @@ describe("derivation: every rollup re-derived from L1 alone", function () {
       const batch = buildBatch([slot], await readInboxState(devnet));
       forgedBatch = Number(batch.header.number);
       const sequencerKey = privateKeyToAccount(defaultSequencerAccount().privateKey);
-      await new BatchPoster(devnet.l1.provider, sequencerKey, inboxAddress(devnet)).postBatch(batch);
+      await new BatchPoster(devnet.l1.provider, [sequencerKey], inboxAddress(devnet)).postBatch(certifiedByFirstMember(devnet, batch));
     });
 
     it("the inbox accepts it: it checks the batch chain, not the execution", async function () {

@@ -7,8 +7,10 @@ import { type Batch, batchHash, buildBatch, type InboxState } from "../../sequen
 import { type DerivationMismatch, type VerifyResult, verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import type { SequencedTransaction, SlotResult } from "../../sequencer/types.ts";
 import {
+  certifiedByFirstMember,
   inboxAddress,
   labelAddress,
+  NOTHING_FORCED,
   readInboxState,
   rpcResult,
   runCli,
@@ -104,9 +106,9 @@ describe("verify treats L1 as hostile input", function () {
     await devnet.sequencer.flush();
     afterHonest = await readInboxState(devnet);
     honest = await verifyFromL1({ l1: url, inbox, startEngine: startGenesisEngine });
-    // The inbox's sequencer, as L1 says; L1 keeps its cheat methods, so the test can act as it.
+    // The leader of view 0, the view crafted batches claim, as L1 says; L1 keeps its cheat methods, so the test can act as it.
     sequencer = await rpcResult<Hex>(url, "eth_call", [
-      { to: inbox, data: encodeFunctionData({ abi: sharedInboxArtifact().abi, functionName: "sequencer" }) },
+      { to: inbox, data: encodeFunctionData({ abi: sharedInboxArtifact().abi, functionName: "leaderOf", args: [0n] }) },
       "latest",
     ]).then((word) => `0x${word.slice(26)}` as Address);
     await rpcResult(url, "hardhat_impersonateAccount", [sequencer]);
@@ -118,7 +120,7 @@ describe("verify treats L1 as hostile input", function () {
   });
 
   it("re-derives the honest batch the crafted ones follow", function () {
-    expect(honest).to.deep.equal({ ok: true, batches: 1, transactions: 1, blocks: 1 });
+    expect(honest).to.deep.equal({ ok: true, batches: 1, transactions: 1, blocks: 1, forced: NOTHING_FORCED });
     expect(afterHonest.batchNumber).to.equal(1);
   });
 
@@ -129,11 +131,13 @@ describe("verify treats L1 as hostile input", function () {
     expect(receipt.status, "the inbox accepts the crafted batch").to.equal("0x1");
   }
 
+  /** The `submitBatch` calldata of `batch`, certified by the committee (of one): the inbox accepts whatever the blocks hold. */
   function submitBatchCall(batch: Batch): Hex {
+    const { certificate } = certifiedByFirstMember(devnet, batch);
     return encodeFunctionData({
       abi: sharedInboxArtifact().abi,
       functionName: "submitBatch",
-      args: [batch.header, batch.commitments, batch.data],
+      args: [batch.header, batch.commitments, batch.data, certificate],
     });
   }
 

@@ -1,16 +1,16 @@
 import { expect } from "chai";
-import { encodeDeployData, getAddress, type Hex } from "viem";
+import { encodeDeployData, type Hex } from "viem";
 import { MESSENGER_ADDRESS } from "../../contracts/addresses.ts";
 import { artifact } from "../../contracts/artifacts.ts";
 import type { Devnet } from "../../devnet/devnet.ts";
-import { defaultSequencerAccount } from "../../rollups/accounts.ts";
+import { defaultSequencerAccount, sequencerAccounts } from "../../rollups/accounts.ts";
 import { createChain } from "../../rollups/chain.ts";
-import { SEQUENCER_ROLLUP_BALANCE } from "../../rollups/predeploys.ts";
+import { COMMITTEE_ROLLUP_BALANCE } from "../../rollups/predeploys.ts";
 import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import type { InboxState } from "../../sequencer/batch/builder.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
 import { inboxAddressOf } from "../../sequencer/inbox.ts";
-import { inboxAddress, labelAddress, readInboxState, signTransfer, startTestDevnet } from "../support/fixtures.ts";
+import { inboxAddress, labelAddress, NOTHING_FORCED, readInboxState, signTransfer, startTestDevnet } from "../support/fixtures.ts";
 
 const RECIPIENT = labelAddress("start-up recipient");
 
@@ -20,7 +20,7 @@ const RECIPIENT = labelAddress("start-up recipient");
  */
 async function expectedMessengerCode(firstChainId: number, chainCount: number): Promise<Hex> {
   const { abi, bytecode } = artifact("L2ToL2CrossDomainMessenger");
-  const creation = encodeDeployData({ abi, bytecode, args: [defaultSequencerAccount().address, BigInt(firstChainId), BigInt(chainCount)] });
+  const creation = encodeDeployData({ abi, bytecode, args: [BigInt(firstChainId), BigInt(chainCount)] });
   const chain = await createChain({ name: "messenger-oracle", chainId: firstChainId, kind: "rollup", genesisTimestamp: 1_700_000_000 });
   try {
     return (await chain.provider.request({ method: "eth_call", params: [{ data: creation }, "latest"] })) as Hex;
@@ -63,16 +63,20 @@ describe("start-up: every chain of a devnet set up at once", function () {
     );
   });
 
-  it("every rollup's messenger holds the code its constructor returns for this devnet, and the sequencer is funded", async function () {
+  it("every rollup's messenger holds the code its constructor returns for this devnet, and the committee relays there, funded", async function () {
     const firstChainId = devnet.rollups[0]!.chainId;
     const expected = await expectedMessengerCode(firstChainId, devnet.rollups.length);
     const { abi } = artifact("L2ToL2CrossDomainMessenger");
+    const members = sequencerAccounts(devnet.config.sequencers).map((member) => member.address);
     for (const rollup of devnet.rollups) {
       expect(await rollup.publicClient.getCode({ address: MESSENGER_ADDRESS })).to.equal(expected);
       const messenger = { address: MESSENGER_ADDRESS, abi } as const;
-      expect(await rollup.publicClient.readContract({ ...messenger, functionName: "SEQUENCER" })).to.equal(getAddress(defaultSequencerAccount().address));
+      for (const member of members) {
+        expect(await rollup.publicClient.readContract({ ...messenger, functionName: "isRelayer", args: [member] })).to.equal(true);
+        expect(await rollup.publicClient.getBalance({ address: member })).to.equal(COMMITTEE_ROLLUP_BALANCE);
+      }
+      expect(await rollup.publicClient.readContract({ ...messenger, functionName: "isRelayer", args: [RECIPIENT] })).to.equal(false);
       expect(await rollup.publicClient.readContract({ ...messenger, functionName: "CHAIN_COUNT" })).to.equal(6n);
-      expect(await rollup.publicClient.getBalance({ address: defaultSequencerAccount().address })).to.equal(SEQUENCER_ROLLUP_BALANCE);
     }
   });
 
@@ -84,6 +88,7 @@ describe("start-up: every chain of a devnet set up at once", function () {
       batches: 1,
       transactions: devnet.rollups.length,
       blocks: blocks.reduce((sum, count) => sum + Number(count), 0),
+      forced: NOTHING_FORCED,
     });
     expect(backgroundErrors).to.deep.equal([]);
   });

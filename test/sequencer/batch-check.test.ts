@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { type Hex, keccak256, toHex, zeroHash } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { applyBatch, type Batch, batchHash, type InboxState, type RollupCommitment } from "../../sequencer/batch/builder.ts";
 import {
   type BatchViolationCode,
@@ -8,7 +9,8 @@ import {
   INBOX_ERROR_OF_CODE,
   MAX_BLOCKS_PER_BATCH,
 } from "../../sequencer/batch/check.ts";
-import { revertedWith } from "../support/contracts.ts";
+import { batchDigest, signDigest } from "../../sequencer/committee/certificate.ts";
+import { impersonate, revertedWith } from "../support/contracts.ts";
 
 const CHAIN_IDS = [901, 902] as const;
 const GENESIS: InboxState = {
@@ -24,6 +26,10 @@ const GENESIS: InboxState = {
     },
   })),
 };
+/** The inbox's committee of one: it submits and certifies every batch of the cases. */
+const MEMBER_KEY = keccak256(toHex("xrollup batch-check member"));
+const MEMBER = privateKeyToAccount(MEMBER_KEY).address;
+const FORCE_INCLUSION_DELAY = 10n;
 const forged = keccak256(toHex("forged"));
 const fromA = keccak256(toHex("rolling hash of the messages 901 sent to 902"));
 const fromB = keccak256(toHex("rolling hash of the messages 902 sent to 901"));
@@ -54,7 +60,7 @@ function nextBatch(previous: InboxState, parts: readonly RollupPart[] = [{ block
   });
   const txCount = parts.reduce((sum, part) => sum + BigInt(part.txCount), 0n);
   const start = BigInt(previous.nextGlobalSeq);
-  const header = { number, prevHash: previous.batchHash, globalSeqStart: start, globalSeqEnd: start + txCount };
+  const header = { number, prevHash: previous.batchHash, globalSeqStart: start, globalSeqEnd: start + txCount, viewNumber: 0n, forcedEnd: 0n };
   const data = toHex(`compressed transactions of batch ${number}`);
   return {
     header,
@@ -237,26 +243,29 @@ describe("checkBatch", () => {
   });
 
   describe("agrees with SharedInbox.submitBatch", () => {
-    /** SharedInbox in the state PREVIOUS describes: registered with GENESIS, batch 1 submitted. */
+    /** SharedInbox in the state PREVIOUS describes: a committee of one (MEMBER), registered with GENESIS, batch 1 submitted. */
     async function inboxAfterFirstBatch() {
       const connection = await network.create();
-      const [sequencer] = await connection.viem.getWalletClients();
-      if (sequencer === undefined) throw new Error("expected an account");
+      await impersonate(connection, MEMBER);
       const inbox = await connection.viem.deployContract("SharedInbox", [
-        sequencer.account.address,
+        [MEMBER],
         1_700_000_000n,
+        FORCE_INCLUSION_DELAY,
         GENESIS.heads.map(({ chainId }) => BigInt(chainId)),
         GENESIS.heads.map(({ head }) => head.blockHash),
         GENESIS.heads.map(({ head }) => head.stateRoot),
       ]);
       const publicClient = await connection.viem.getPublicClient();
-      await publicClient.waitForTransactionReceipt({
-        hash: await inbox.write.submitBatch([FIRST.header, FIRST.commitments, FIRST.data]),
-      });
+      const domain = { l1ChainId: await publicClient.getChainId(), inbox: inbox.address };
+      /** submitBatch's arguments, with the member's signature over the hash the inbox computes for them. */
+      const submitArgs = (batch: Batch) => {
+        const certificate = [signDigest(batchDigest(domain, batchHash(batch.header, batch.commitments, batch.data)), MEMBER_KEY)];
+        return [batch.header, batch.commitments, batch.data, certificate] as const;
+      };
+      await publicClient.waitForTransactionReceipt({ hash: await inbox.write.submitBatch(submitArgs(FIRST), { account: MEMBER }) });
       expect(await inbox.read.lastBatchHash()).to.equal(PREVIOUS.batchHash);
-      /** submitBatch as an eth_call from the sequencer: the batch leaves nothing behind. */
-      const simulate = (batch: Batch) =>
-        inbox.simulate.submitBatch([batch.header, batch.commitments, batch.data], { account: sequencer.account.address });
+      /** submitBatch as an eth_call from the member, certified: the batch leaves nothing behind. */
+      const simulate = (batch: Batch) => inbox.simulate.submitBatch(submitArgs(batch), { account: MEMBER });
       return { connection, inbox, simulate };
     }
 

@@ -1,15 +1,32 @@
 import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { expect } from "chai";
-import { type Hex, keccak256, toHex, zeroHash } from "viem";
+import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { applyBatch, type Batch, buildBatch, type InboxState } from "../../sequencer/batch/builder.ts";
 import { BatchQueue, InboxConflictError, MAX_BATCH_DATA_BYTES } from "../../sequencer/batch/queue.ts";
 import { ManualClock } from "../../sequencer/clock.ts";
-import type { InboxHead, L1Port } from "../../sequencer/ports.ts";
+import type { ForcedEntry } from "../../sequencer/forced.ts";
+import { batchDigest, signDigest, signerOf, type SigningDomain } from "../../sequencer/committee/certificate.ts";
+import type { CertifiedBatch } from "../../sequencer/committee/committee.ts";
+import type { InboxHead, L1Port, PostedOnL1 } from "../../sequencer/ports.ts";
 import type { SlotResult } from "../../sequencer/types.ts";
 
 const CHAIN_ID = 901;
 
 const randomBytes = (length: number): Hex => toHex(nodeRandomBytes(length));
+
+/** The fake inbox's committee of one, and what its signatures are valid for. */
+const MEMBER_KEY = keccak256(toHex("batch queue member"));
+const MEMBER = privateKeyToAccount(MEMBER_KEY).address;
+const DOMAIN: SigningDomain = { l1ChainId: 31_337, inbox: "0x1000000000000000000000000000000000000001" };
+/** The view every batch is certified in: not 0, so that a batch rebuilt in another view would not match L1's. */
+const VIEW = 3;
+
+/** The committee's part, as the queue takes it: the member signs the batch built for {@link VIEW} and posts it. */
+async function certify(build: (viewNumber: number) => Batch): Promise<CertifiedBatch> {
+  const batch = build(VIEW);
+  return { ...batch, certificate: [signDigest(batchDigest(DOMAIN, batch.hash), MEMBER_KEY)], signers: [MEMBER], poster: MEMBER };
+}
 
 const GENESIS: InboxState = {
   batchNumber: 0,
@@ -38,20 +55,23 @@ function slotCarrying(n: number, raw: Hex): SlotResult {
 }
 
 /**
- * An L1 that accepts the batches that chain onto its inbox, fails the next
- * `failures` posts, and lets a test post as another account would.
+ * An L1 that accepts the certified batches that chain onto its inbox, fails
+ * the next `failures` posts, and lets a test post as another account would.
  */
 class FakeL1 implements L1Port {
   inbox: InboxState = GENESIS;
   failures = 0;
+  /** The batches the inbox accepted: batch `n` at index `n - 1`. */
   readonly posted: Batch[] = [];
 
-  async postBatch(batch: Batch): Promise<Hex> {
+  async postBatch(batch: CertifiedBatch): Promise<Hex> {
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error("L1 is down");
     }
     if (batch.header.prevHash !== this.inbox.batchHash) throw new Error("BatchOutOfOrder");
+    const [signature] = batch.certificate;
+    if (signature === undefined || signerOf(batchDigest(DOMAIN, batch.hash), signature) !== MEMBER) throw new Error("LeaderSignatureMissing");
     this.accept(batch);
     return keccak256(toHex(`l1 tx ${batch.header.number}`));
   }
@@ -65,8 +85,19 @@ class FakeL1 implements L1Port {
     return { batchCount: this.inbox.batchNumber, lastBatchHash: this.inbox.batchHash, nextGlobalSeq: this.inbox.nextGlobalSeq };
   }
 
-  async batchTransaction(number: number): Promise<Hex | undefined> {
-    return number <= this.inbox.batchNumber ? keccak256(toHex(`l1 tx ${number}`)) : undefined;
+  async batchTransaction(number: number): Promise<PostedOnL1 | undefined> {
+    const batch = this.posted[number - 1];
+    if (batch === undefined) return undefined;
+    return { l1TxHash: keccak256(toHex(`l1 tx ${number}`)), viewNumber: Number(batch.header.viewNumber) };
+  }
+
+  async committeeMembers(): Promise<Address[]> {
+    return [MEMBER];
+  }
+
+  /** Nobody forces a transaction through this L1. */
+  async forcedQueue(): Promise<ForcedEntry[]> {
+    return [];
   }
 }
 
@@ -78,6 +109,7 @@ function queueOn(l1: FakeL1, clock: ManualClock, { maxBlocksPerBatch = 100 } = {
     clock,
     maxBlocksPerBatch,
     check: () => undefined,
+    certify,
     onError: (error) => errors.push(error),
   });
   return { queue, errors };

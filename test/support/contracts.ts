@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { artifacts, network } from "hardhat";
+import { network } from "hardhat";
 import type { ArtifactMap } from "hardhat/types/artifacts";
 import type { NetworkConnection } from "hardhat/types/network";
 import {
@@ -11,7 +11,6 @@ import {
   ContractFunctionRevertedError,
   decodeErrorResult,
   encodeAbiParameters,
-  encodeDeployData,
   getAddress,
   hexToBigInt,
   isHex,
@@ -21,6 +20,8 @@ import {
   parseSignature,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { Chain } from "../../rollups/chain.ts";
+import { installPredeploys } from "../../rollups/predeploys.ts";
 
 /** A custom error as a revert carries it: its name and decoded arguments. */
 export interface DecodedRevert {
@@ -73,31 +74,28 @@ type MessengerAbi = ArtifactMap["L2ToL2CrossDomainMessenger"]["abi"];
 /** A message as `relayMessage` takes it. */
 export type RelayedMessage = ContractFunctionArgs<MessengerAbi, "nonpayable", "relayMessage">[0];
 
-/** What the devnet gives the messenger's constructor. */
+/** What the devnet installs the messenger with. */
 export interface MessengerParameters {
-  sequencer: Address;
+  /** The sequencer committee: every member may relay, with its own signature. */
+  committee: readonly Address[];
   firstChainId: bigint;
   chainCount: bigint;
 }
 
 /**
- * Installs the messenger at its predeploy address the way the devnet does: runs the creation code with the
- * constructor arguments in an eth_call, which returns the runtime code, and sets that code with hardhat_setCode.
- * Returns the messenger as a viem contract.
+ * Installs the messenger at its predeploy address with the devnet's own `installPredeploys` (its runtime code, the
+ * committee as its relayers, and the members' balances) on the connection's chain. Returns the messenger as a viem
+ * contract.
  */
 export async function predeployMessenger(connection: NetworkConnection, parameters: MessengerParameters) {
-  const { abi, bytecode } = await artifacts.readArtifact("L2ToL2CrossDomainMessenger");
-  const creationCode = encodeDeployData({
-    abi,
-    bytecode,
-    args: [parameters.sequencer, parameters.firstChainId, parameters.chainCount],
-  });
-  const runtimeCode = await connection.provider.request({
-    method: "eth_call",
-    params: [{ data: creationCode }, "latest"],
-  });
-  if (!isHex(runtimeCode)) throw new Error(`eth_call of the creation code returned ${String(runtimeCode)}`);
-  await connection.provider.request({ method: "hardhat_setCode", params: [MESSENGER_ADDRESS, runtimeCode] });
+  const chainId = Number(parameters.firstChainId);
+  const chain: Chain = {
+    spec: { name: `rollup-${chainId}`, chainId, kind: "rollup", genesisTimestamp: 0 },
+    provider: connection.provider,
+    close: () => connection.close(),
+  };
+  const chainIds = Array.from({ length: Number(parameters.chainCount) }, (_, index) => chainId + index);
+  await installPredeploys(chain, { committee: parameters.committee, chainIds });
   return connection.viem.getContractAt("L2ToL2CrossDomainMessenger", MESSENGER_ADDRESS);
 }
 
@@ -121,7 +119,7 @@ export function messageHashOf(message: Omit<RelayedMessage, "gasLimit">): Hex {
 
 const RELAY_HASH_PARAMETERS = parseAbiParameters("bytes32 messageHash, uint256 gasLimit");
 
-/** What the sequencer signs for a relay, `keccak256(abi.encode(messageHash, gasLimit))`, written out independently. */
+/** What a committee member signs for a relay, `keccak256(abi.encode(messageHash, gasLimit))`, written out independently. */
 export function relayHashOf(message: RelayedMessage): Hex {
   return keccak256(encodeAbiParameters(RELAY_HASH_PARAMETERS, [messageHashOf(message), message.gasLimit]));
 }
@@ -129,7 +127,7 @@ export function relayHashOf(message: RelayedMessage): Hex {
 /** `relayMessage`'s signature arguments: v, r, s. */
 export type RelaySignature = readonly [number, Hex, Hex];
 
-/** Signs a relay as the sequencer does (EIP-191 personal message of the 32-byte relay hash). */
+/** Signs a relay as a committee member does (EIP-191 personal message of the 32-byte relay hash). */
 export async function signRelay(privateKey: Hex, message: RelayedMessage): Promise<RelaySignature> {
   const signature = await privateKeyToAccount(privateKey).signMessage({ message: { raw: relayHashOf(message) } });
   const { r, s, v } = parseSignature(signature);
@@ -147,7 +145,7 @@ export function malleable([v, r, s]: RelaySignature): RelaySignature {
 
 /**
  * Lets the chain accept transactions from `address` without its key, and funds it: the messenger takes relays only
- * from the sequencer's account, so a test relays from it as the sequencer does.
+ * from committee members' accounts, so a test relays from one as the member does.
  */
 export async function impersonate(connection: NetworkConnection, address: Address): Promise<void> {
   await connection.provider.request({ method: "hardhat_impersonateAccount", params: [address] });

@@ -5,9 +5,12 @@ import { privateKeyToAccount } from "viem/accounts";
 import { sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import type { DevnetUserConfig } from "../../devnet/config.ts";
 import { type Devnet, type StartDevnetHooks, startDevnet } from "../../devnet/devnet.ts";
-import type { DevAccount } from "../../rollups/accounts.ts";
+import { type DevAccount, defaultSequencerAccount } from "../../rollups/accounts.ts";
 import { PROJECT_ROOT } from "../../rollups/chain.ts";
-import type { InboxState } from "../../sequencer/batch/builder.ts";
+import type { Batch, InboxState } from "../../sequencer/batch/builder.ts";
+import { batchDigest, signDigest } from "../../sequencer/committee/certificate.ts";
+import type { CertifiedBatch } from "../../sequencer/committee/committee.ts";
+import type { ForcedSummary } from "../../sequencer/derivation/verify.ts";
 
 /**
  * Starts a devnet for a test file, serving JSON-RPC on free ports unless the
@@ -138,6 +141,21 @@ export function inboxAddress(devnet: Devnet): Address {
   if (address === undefined) throw new Error("The devnet has no SharedInbox");
   return address;
 }
+
+/**
+ * `batch` with the certificate a committee of one gives it in view 0: the
+ * signature of member 0 (`defaultSequencerAccount()`, view 0's leader), who
+ * posts it. For tests that post a batch by hand, so that the inbox judges the
+ * batch itself and not a missing signature.
+ */
+export function certifiedByFirstMember(devnet: Devnet, batch: Batch): CertifiedBatch {
+  const member = defaultSequencerAccount();
+  const digest = batchDigest({ l1ChainId: devnet.l1.chainId, inbox: inboxAddress(devnet) }, batch.hash);
+  return { ...batch, certificate: [signDigest(digest, member.privateKey)], signers: [member.address], poster: member.address };
+}
+
+/** `verifyFromL1`'s `forced` when nobody used L1's forced-inclusion queue. */
+export const NOTHING_FORCED: ForcedSummary = { processed: 0, included: 0, dropped: 0, pendingInclusion: 0 };
 
 /**
  * Init code of a tiny contract, hand-assembled (nothing to compile): on any
