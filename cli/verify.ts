@@ -1,6 +1,6 @@
 import { type Address, isAddress } from "viem";
 import { defaultSequencerAccount } from "../rollups/accounts.ts";
-import { type DerivationMismatch, verifyFromL1 } from "../sequencer/derivation/verify.ts";
+import { type DerivationMismatch, type ForcedSummary, verifyFromL1 } from "../sequencer/derivation/verify.ts";
 import { inboxAddressOf } from "../sequencer/inbox.ts";
 import { XrollupError } from "../errors/base.ts";
 
@@ -14,7 +14,9 @@ export interface VerifyFlags {
 /**
  * `xrollup verify`: exits 0 when every rollup re-derives from L1, 1 at the
  * first mismatch, printed as a one-line summary followed by what L1 commits
- * and what derivation found (or the whole result with `--json`).
+ * and what derivation found (or the whole result with `--json`). When it
+ * passes and forced transactions were derived, a second line says what
+ * became of them.
  */
 export async function runVerify(flags: VerifyFlags): Promise<void> {
   if (flags.inbox !== undefined && !isAddress(flags.inbox, { strict: false })) {
@@ -28,6 +30,7 @@ export async function runVerify(flags: VerifyFlags): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
   } else if (result.mismatch === undefined) {
     console.log(`OK: ${result.batches} batches, ${result.blocks} blocks, ${result.transactions} transactions re-derived from L1; every state root matches.`);
+    if (result.forced.processed > 0) console.log(forcedSummary(result.forced));
   } else {
     const m = result.mismatch;
     console.log(mismatchSummary(m));
@@ -41,4 +44,10 @@ export async function runVerify(flags: VerifyFlags): Promise<void> {
 export function mismatchSummary({ batch, chainId, blockNumber, field }: DerivationMismatch): string {
   const where = chainId === 0 ? "" : blockNumber === 0 && batch !== 0 ? `, rollup ${chainId}` : `, rollup ${chainId}, block ${blockNumber}`;
   return `MISMATCH in batch ${batch}${where}: ${field}`;
+}
+
+/** One line on the forced transactions derived: how many ran, and how many no batch commits yet. */
+export function forcedSummary({ processed, included, dropped, pendingInclusion }: ForcedSummary): string {
+  const pending = pendingInclusion === 0 ? "" : `; ${pendingInclusion} taken by forceInclusion after the last batch, derived with no committed root to compare with yet`;
+  return `  forced transactions: ${processed} processed, ${included} included, ${dropped} dropped${pending}.`;
 }

@@ -10,11 +10,13 @@ import {
   type Hex,
   http,
   isAddressEqual,
+  keccak256,
 } from "viem";
 import { MESSENGER_ADDRESS } from "../../contracts/addresses.ts";
 import { artifact, sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import { XrollupError } from "../../errors/base.ts";
-import { batchHash } from "../batch/builder.ts";
+import { type BatchHeader, batchHash } from "../batch/builder.ts";
+import { type ForcedBlock, type ForcedEntry, mineForcedBlock } from "../forced.ts";
 import { decodeRawTransaction } from "../intake.ts";
 import type { EngineBlock, GenesisEngineFactory, OwnedRollupEngine } from "../ports.ts";
 import {
@@ -31,7 +33,10 @@ import {
 
 /** Where derivation found the chain rebuilt from L1 to differ from what L1 commits. */
 export interface DerivationMismatch {
-  /** Batch number; 0 for the genesis registered at deployment. */
+  /**
+   * Batch number; 0 for the genesis registered at deployment, and the last
+   * batch's for forced transactions derived after it.
+   */
   batch: number;
   /** The rollup concerned; 0 when it is the batch as a whole. */
   chainId: number;
@@ -43,7 +48,10 @@ export interface DerivationMismatch {
    * `encryptedOrder`), a batch that cannot be replayed at all: `payload`
    * (unreadable arguments, data that does not decode or disagrees with the
    * commitments), `blockRange` (blocks other than the ones committed) and
-   * `timestamp` (a block before its predecessor or past any sane date).
+   * `timestamp` (a block before its predecessor or past any sane date); and
+   * `forced`: a batch whose forced transactions (see `sequencer/forced.ts`)
+   * are not the first block of their rollup, or whose header's `forcedEnd`
+   * goes back or past the end of L1's forced-inclusion queue.
    */
   field:
     | "blockHash"
@@ -54,7 +62,8 @@ export interface DerivationMismatch {
     | "encryptedOrder"
     | "payload"
     | "blockRange"
-    | "timestamp";
+    | "timestamp"
+    | "forced";
   expected: string;
   actual: string;
 }
@@ -68,8 +77,45 @@ export interface VerifyResult {
   transactions: number;
   /** Blocks rebuilt, over all rollups. */
   blocks: number;
+  /** What became of the forced transactions derived. */
+  forced: ForcedSummary;
   /** The first mismatch; absent when `ok`. */
   mismatch?: DerivationMismatch;
+}
+
+/**
+ * The forced transactions (L1's forced-inclusion queue) derivation ran:
+ * those in the queue ranges the batches processed, and those
+ * `forceInclusion` took after the last batch.
+ */
+export interface ForcedSummary {
+  /** Forced transactions run, counting `pendingInclusion`; `included + dropped`. */
+  processed: number;
+  /** Of those, the ones in a block. */
+  included: number;
+  /** Of those, the ones left out (`forced-invalid`, `forced-message`). */
+  dropped: number;
+  /**
+   * Of `processed`, the ones `forceInclusion` took after the last batch:
+   * derived at the time of the L1 block that took them, with no committed
+   * root to compare with until a batch commits them.
+   */
+  pendingInclusion: number;
+}
+
+/** A `forceInclusion` call on L1: it marked the queue entries up to `toIndex` (exclusive) processed. */
+export interface L1ForcedInclusion {
+  toIndex: number;
+  /** Timestamp (Unix seconds) of the L1 block it ran in. */
+  timestamp: number;
+}
+
+/** What verification counts as it goes. */
+type Totals = Omit<VerifyResult, "ok" | "mismatch">;
+
+/** Totals before anything is replayed. */
+function noTotals(): Totals {
+  return { batches: 0, transactions: 0, blocks: 0, forced: { processed: 0, included: 0, dropped: 0, pendingInclusion: 0 } };
 }
 
 /** Parameters of {@link verifyFromL1}. */
@@ -94,14 +140,22 @@ export class InboxUnreadableError extends XrollupError {
 }
 
 /**
- * Re-derives every rollup from L1 alone: reads the rollups' genesis and all
- * batches from the inbox, rebuilds each rollup on a fresh engine, and checks
- * every committed block hash and state root. Stops at the first mismatch.
+ * Re-derives every rollup from L1 alone: reads the rollups' genesis, all
+ * batches and the forced-inclusion queue from the inbox, rebuilds each
+ * rollup on a fresh engine, and checks every committed block hash and state
+ * root. Stops at the first mismatch.
+ *
+ * Forced transactions follow the rule of `sequencer/forced.ts`: those a
+ * batch processed run first, as the first block of their rollup in the
+ * batch; those `forceInclusion` took after the last batch run last, one
+ * block per rollup at the time of the L1 block that took them, and are
+ * counted in `forced.pendingInclusion` (no root commits them yet).
  *
  * Batches are hostile input: whatever one holds (bytes that are no
  * transaction, data that does not decode, absurd timestamps or block
  * ranges, arguments posted through a contract), it comes back as the
- * mismatch, and nothing out of bounds reaches the engine.
+ * mismatch, and nothing out of bounds reaches the engine. So is the forced
+ * queue, which holds whatever bytes anyone queued.
  *
  * @example
  * ```ts
@@ -110,14 +164,14 @@ export class InboxUnreadableError extends XrollupError {
  * ```
  */
 export async function verifyFromL1({ l1, inbox, startEngine }: VerifyFromL1Parameters): Promise<VerifyResult> {
-  const { genesisTimestamp, sequencer, rollups, batches } = await readInbox(l1, inbox);
+  const { genesisTimestamp, committee, rollups, batches, forcedQueue, forcedInclusions } = await readInbox(l1, inbox);
   const chainIds = rollups.map(({ chainId }) => chainId);
   const badGenesisTime = timestampProblem(0, genesisTimestamp);
   if (badGenesisTime !== undefined) {
     const mismatch: DerivationMismatch = { batch: 0, chainId: 0, blockNumber: 0, field: "timestamp", expected: `a genesis timestamp up to ${MAX_BLOCK_TIMESTAMP}`, actual: String(genesisTimestamp) };
-    return { ok: false, batches: 0, transactions: 0, blocks: 0, mismatch };
+    return { ok: false, ...noTotals(), mismatch };
   }
-  const engines = await startEngines(startEngine, chainIds.map((chainId) => ({ chainId, genesisTimestamp, sequencer, chainIds })));
+  const engines = await startEngines(startEngine, chainIds.map((chainId) => ({ chainId, genesisTimestamp, committee, chainIds })));
   try {
     const heads: EngineBlock[] = [];
     for (const [index, engine] of engines.entries()) {
@@ -126,12 +180,17 @@ export async function verifyFromL1({ l1, inbox, startEngine }: VerifyFromL1Param
       for (const field of ["blockHash", "stateRoot"] as const) {
         const actual = field === "blockHash" ? genesis.hash : genesis.stateRoot;
         if (actual !== registered[field]) {
-          return { ok: false, batches: 0, transactions: 0, blocks: 0, mismatch: { batch: 0, chainId: registered.chainId, blockNumber: 0, field, expected: registered[field], actual } };
+          return { ok: false, ...noTotals(), mismatch: { batch: 0, chainId: registered.chainId, blockNumber: 0, field, expected: registered[field], actual } };
         }
       }
       heads.push(genesis);
     }
-    return await replay(engines, heads, batches, chainIds);
+    const totals = noTotals();
+    const replayed = await replay(engines, heads, batches, chainIds, forcedQueue, totals);
+    if (replayed.kind === "mismatch") return { ok: false, ...totals, mismatch: replayed.mismatch };
+    const pending = forcedInclusions.filter(({ toIndex }) => toIndex > replayed.forcedEnd);
+    const mismatch = await derivePendingInclusion(engines, heads, forcedQueue, pending, replayed.forcedEnd, totals);
+    return mismatch === undefined ? { ok: true, ...totals } : { ok: false, ...totals, mismatch };
   } finally {
     await Promise.allSettled(engines.map((engine) => engine.close()));
   }
@@ -149,58 +208,158 @@ async function startEngines(startEngine: GenesisEngineFactory, specs: Parameters
   return engines;
 }
 
-/** Replays the batches in order; `heads` holds each engine's latest block and moves on with it. */
+/** How far the batches replayed took the forced queue, or where they went wrong. */
+type Replayed = { kind: "replayed"; forcedEnd: number } | { kind: "mismatch"; mismatch: DerivationMismatch };
+
+/**
+ * Replays the batches in order, counting into `totals`; `heads` holds each
+ * engine's latest block and moves on with it.
+ */
 async function replay(
   engines: readonly OwnedRollupEngine[],
   heads: EngineBlock[],
   batches: readonly L1BatchData[],
   chainIds: readonly number[],
-): Promise<VerifyResult> {
-  const totals = { batches: 0, transactions: 0, blocks: 0 };
+  forcedQueue: readonly ForcedEntry[],
+  totals: Totals,
+): Promise<Replayed> {
+  const mismatch = (found: DerivationMismatch): Replayed => ({ kind: "mismatch", mismatch: found });
+  // The batch before the first processed the queue up to entry 0.
+  let forcedEnd = 0;
   for (const posted of batches) {
     const plan = planBatch(posted);
-    if (!plan.ok) {
-      return { ok: false, ...totals, mismatch: { batch: Number(batchNumberOf(posted)), ...plan.problem } };
-    }
+    if (!plan.ok) return mismatch({ batch: Number(batchNumberOf(posted)), ...plan.problem });
     const batch = plan.replay;
     if (batch.rollups.length !== engines.length) {
-      const mismatch: DerivationMismatch = { batch: batch.number, chainId: 0, blockNumber: 0, field: "payload", expected: `${engines.length} rollups`, actual: `${batch.rollups.length} rollups` };
-      return { ok: false, ...totals, mismatch };
+      return mismatch({ batch: batch.number, chainId: 0, blockNumber: 0, field: "payload", expected: `${engines.length} rollups`, actual: `${batch.rollups.length} rollups` });
     }
     const misordered = checkEncryptedOrder(batch);
     if (misordered !== undefined) {
-      const mismatch: DerivationMismatch = { batch: batch.number, chainId: 0, blockNumber: 0, field: "encryptedOrder", expected: "execution in committed order", actual: misordered };
-      return { ok: false, ...totals, mismatch };
+      return mismatch({ batch: batch.number, chainId: 0, blockNumber: 0, field: "encryptedOrder", expected: "execution in committed order", actual: misordered });
     }
-    const mismatches = await Promise.all(
+    // planBatch refuses an unreadable batch, so this one has its header.
+    const range = forcedRangeOf((posted as PostedBatchData).header, forcedEnd, forcedQueue.length);
+    if ("expected" in range) return mismatch({ batch: batch.number, chainId: 0, blockNumber: 0, field: "forced", ...range });
+    const forced = forcedQueue.slice(range.start, range.end);
+    const replays = await Promise.all(
       batch.rollups.map(async (rollup, index) => {
         const engine = engines[index]!;
-        const result = await replayRollup(engine, heads[index]!, batch, rollup, chainIds);
-        if (result.kind === "mismatch") return result.mismatch;
-        heads[index] = result.head;
-        return undefined;
+        const ownForced = forced.filter((entry) => entry.chainId === engine.chainId);
+        const result = await replayRollup(engine, heads[index]!, batch, rollup, chainIds, ownForced);
+        if (result.kind === "matched") heads[index] = result.head;
+        return result;
       }),
     );
-    const first = mismatches.find((found) => found !== undefined);
-    if (first !== undefined) return { ok: false, ...totals, mismatch: first };
+    const first = replays.find((result) => result.kind === "mismatch");
+    if (first !== undefined) return mismatch(first.mismatch);
+    const misplaced = ordinaryBlockInForcedSlot(batch, engines, replays);
+    if (misplaced !== undefined) return mismatch(misplaced);
     totals.batches += 1;
     for (const { blocks } of batch.rollups) {
       totals.blocks += blocks.length;
       for (const replayBlock of blocks) totals.transactions += replayBlock.transactions.length;
     }
+    for (const result of replays) if (result.kind === "matched") countForced(totals, result.forced);
+    forcedEnd = range.end;
   }
-  return { ok: true, ...totals };
+  return { kind: "replayed", forcedEnd };
 }
 
-type RollupReplay = { kind: "matched"; head: EngineBlock } | { kind: "mismatch"; mismatch: DerivationMismatch };
+/**
+ * The forced-queue entries `[start, end)` a batch processed, from its
+ * header's cumulative `forcedEnd` and the previous batch's; or, when the
+ * header cannot be right (the inbox refuses both cases, but L1 is not
+ * trusted for it), what is wrong.
+ */
+function forcedRangeOf(header: BatchHeader, previousEnd: number, queueLength: number): { start: number; end: number } | Pick<DerivationMismatch, "expected" | "actual"> {
+  if (header.forcedEnd < BigInt(previousEnd)) {
+    return { expected: `forcedEnd at least ${previousEnd}, where the previous batch left the forced queue`, actual: `forcedEnd ${header.forcedEnd}, which goes back` };
+  }
+  if (header.forcedEnd > BigInt(queueLength)) {
+    return { expected: `forcedEnd at most ${queueLength}, the forced queue's length`, actual: `forcedEnd ${header.forcedEnd}, past the end of the queue` };
+  }
+  return { start: previousEnd, end: Number(header.forcedEnd) };
+}
 
-/** Replays one rollup's part of a batch on its engine and checks what the batch commits to. */
+/** Adds what {@link mineForcedBlock} did on one rollup to the totals. */
+function countForced(totals: Totals, { included, dropped }: Pick<ForcedBlock, "included" | "dropped">, pendingInclusion = false): void {
+  const count = included.length + dropped.length;
+  totals.forced.processed += count;
+  totals.forced.included += included.length;
+  totals.forced.dropped += dropped.length;
+  if (pendingInclusion) totals.forced.pendingInclusion += count;
+}
+
+/**
+ * Derives the forced transactions `forceInclusion` took after the last
+ * batch (`inclusions`, in L1 order; entries from `forcedEnd` on): one block
+ * per rollup and call, at the time of its L1 block (at least the rollup
+ * head's), counted into `totals`. No root commits these blocks yet, so the
+ * only thing that can be wrong is a timestamp no engine may be given.
+ */
+async function derivePendingInclusion(
+  engines: readonly OwnedRollupEngine[],
+  heads: EngineBlock[],
+  forcedQueue: readonly ForcedEntry[],
+  inclusions: readonly L1ForcedInclusion[],
+  forcedEnd: number,
+  totals: Totals,
+): Promise<DerivationMismatch | undefined> {
+  let start = forcedEnd;
+  for (const { toIndex, timestamp } of inclusions) {
+    const taken = forcedQueue.slice(start, Math.min(toIndex, forcedQueue.length));
+    start = Math.max(start, toIndex);
+    const mismatches = await Promise.all(
+      engines.map(async (engine, index) => {
+        const own = taken.filter((entry) => entry.chainId === engine.chainId);
+        if (own.length === 0) return undefined;
+        const head = heads[index]!;
+        const blockTimestamp = Math.max(head.timestamp, timestamp);
+        const late = timestampProblem(head.timestamp, blockTimestamp);
+        if (late !== undefined) {
+          const mismatch: DerivationMismatch = { batch: totals.batches, chainId: engine.chainId, blockNumber: head.number + 1, field: "timestamp", expected: `from ${head.timestamp} to ${MAX_BLOCK_TIMESTAMP}`, actual: `${blockTimestamp} (the L1 block of forceInclusion), ${late}` };
+          return mismatch;
+        }
+        const forced = await mineForcedBlock(engine, own, blockTimestamp);
+        countForced(totals, forced, true);
+        if (forced.mined !== undefined) {
+          heads[index] = forced.mined.block;
+          totals.blocks += 1;
+          totals.transactions += forced.included.length;
+        }
+        return undefined;
+      }),
+    );
+    const first = mismatches.find((found) => found !== undefined);
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}
+
+type RollupReplay =
+  | {
+      kind: "matched";
+      head: EngineBlock;
+      forced: Pick<ForcedBlock, "included" | "dropped">;
+      /** The slot of the rollup's block of forced transactions, when it has one. */
+      forcedSlot?: number;
+      /** The rollup's first ordinary block in the batch, when it has one. */
+      firstOrdinary?: { number: number; slot: number };
+    }
+  | { kind: "mismatch"; mismatch: DerivationMismatch };
+
+/**
+ * Replays one rollup's part of a batch on its engine, its forced
+ * transactions (`forced`, in queue order) first, and checks what the batch
+ * commits to.
+ */
 async function replayRollup(
   engine: OwnedRollupEngine,
   previous: EngineBlock,
   batch: BatchReplay,
   { commitment, blocks }: BatchReplay["rollups"][number],
   chainIds: readonly number[],
+  forced: readonly ForcedEntry[],
 ): Promise<RollupReplay> {
   const fail = (blockNumber: number, field: DerivationMismatch["field"], expected: string | number | bigint, actual: string | number | bigint): RollupReplay => ({
     kind: "mismatch",
@@ -213,7 +372,30 @@ async function replayRollup(
     return fail(previous.number + 1, "blockRange", `blocks from ${previous.number + 1}`, `blocks from ${commitment.fromBlock}`);
   }
   let head = previous;
-  for (const block of blocks) {
+  let ordinary = blocks;
+  let forcedBlock: Pick<ForcedBlock, "included" | "dropped"> = { included: [], dropped: [] };
+  let forcedSlot: number | undefined;
+  if (forced.length > 0) {
+    const first = blocks[0];
+    // Everything is checked before the engine sees it: a hostile batch must not be able to crash or wedge it.
+    const refusal = first === undefined ? undefined : checkBlock(head, first);
+    if (refusal !== undefined) return fail(head.number + 1, refusal.field, refusal.expected, refusal.actual);
+    // Without a block in the batch, the head's timestamp serves to find out whether one was due: that is a mismatch anyway.
+    const { mined, included, dropped } = await mineForcedBlock(engine, forced, first?.timestamp ?? head.timestamp);
+    forcedBlock = { included, dropped };
+    if (mined !== undefined) {
+      const expected = `block ${head.number + 1} with the forced transactions that run, and only them: ${forcedList(included.map(({ entry }) => entry))}`;
+      if (first === undefined) return fail(head.number + 1, "forced", expected, "no block of the rollup in the batch");
+      const raws = included.map(({ transaction }) => transaction.raw.toLowerCase());
+      if (first.transactions.length !== raws.length || first.transactions.some((raw, position) => raw.toLowerCase() !== raws[position])) {
+        return fail(first.number, "forced", expected, `block ${first.number} with ${transactionList(first.transactions)}`);
+      }
+      head = mined.block;
+      ordinary = blocks.slice(1);
+      forcedSlot = first.slot;
+    }
+  }
+  for (const block of ordinary) {
     // Everything is checked before the engine sees it: a hostile batch must not be able to crash or wedge it.
     const refusal = checkBlock(head, block);
     if (refusal !== undefined) return fail(head.number + 1, refusal.field, refusal.expected, refusal.actual);
@@ -235,7 +417,42 @@ async function replayRollup(
     const actual = hashes.kind === "read" ? (field === "sentMessages" ? hashes.sent : hashes.relayed).join(",") : hashes.reason;
     if (actual !== commitment[field].join()) return fail(head.number, field, commitment[field].join(","), actual);
   }
-  return { kind: "matched", head };
+  const firstOrdinary = ordinary[0] === undefined ? {} : { firstOrdinary: { number: ordinary[0].number, slot: ordinary[0].slot } };
+  return { kind: "matched", head, forced: forcedBlock, ...(forcedSlot === undefined ? {} : { forcedSlot }), ...firstOrdinary };
+}
+
+/**
+ * The slot of forced transactions holds them alone: no rollup has an
+ * ordinary block in it (say, one the sequencer filled with a transaction
+ * the rule leaves out). Returns the first rollup that does, as a mismatch.
+ */
+function ordinaryBlockInForcedSlot(batch: BatchReplay, engines: readonly OwnedRollupEngine[], replays: readonly RollupReplay[]): DerivationMismatch | undefined {
+  const forcedSlot = replays.find((result) => result.kind === "matched" && result.forcedSlot !== undefined);
+  if (forcedSlot?.kind !== "matched") return undefined;
+  for (const [index, result] of replays.entries()) {
+    const ordinary = result.kind === "matched" ? result.firstOrdinary : undefined;
+    if (ordinary === undefined || ordinary.slot !== forcedSlot.forcedSlot) continue;
+    return {
+      batch: batch.number,
+      chainId: engines[index]!.chainId,
+      blockNumber: ordinary.number,
+      field: "forced",
+      expected: `no block in slot ${ordinary.slot} but the forced transactions that run`,
+      actual: `block ${ordinary.number} in slot ${ordinary.slot}, with transactions the rule does not put there`,
+    };
+  }
+  return undefined;
+}
+
+/** Forced-queue entries in words: their queue indexes and transaction hashes. */
+function forcedList(entries: readonly ForcedEntry[]): string {
+  return `queue entries ${entries.map(({ index, txHash }) => `${index} (${txHash})`).join(", ")}`;
+}
+
+/** A block's transactions in words: their count and hashes. */
+function transactionList(raws: readonly Hex[]): string {
+  if (raws.length === 0) return "no transaction";
+  return `${raws.length} transaction${raws.length === 1 ? "" : "s"}: ${raws.map((raw) => keccak256(raw)).join(", ")}`;
 }
 
 /** Why `block` may not be mined after `head`, or `undefined`: the bounds every block must be within. */
@@ -281,9 +498,12 @@ function abbreviate(raw: Hex): string {
 }
 
 /**
- * Everything derivation needs, read from the L1 inbox alone. Batches are
- * found by their `BatchSubmitted` events; a batch whose transaction is not a
- * direct `submitBatch` call on the inbox comes back unreadable, not thrown.
+ * Everything derivation needs, read from the L1 inbox alone, as of its
+ * latest block: the rollups' genesis, the batches, the forced-inclusion
+ * queue (whatever bytes its entries hold) and the `forceInclusion` calls
+ * with their L1 block's timestamp. Batches are found by their
+ * `BatchSubmitted` events; a batch whose transaction is not a direct
+ * `submitBatch` call on the inbox comes back unreadable, not thrown.
  *
  * @throws {InboxUnreadableError} when the inbox does not register its rollups as a `SharedInbox` does.
  */
@@ -291,16 +511,19 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
   const { abi } = sharedInboxArtifact();
   const client = createPublicClient({ transport: typeof l1 === "string" ? http(l1) : custom(l1) });
   const contract = { address: inbox, abi } as const;
-  const [genesisTimestamp, chainIds, sequencer] = await Promise.all([
-    client.readContract({ ...contract, functionName: "genesisTimestamp" }),
-    client.readContract({ ...contract, functionName: "rollupChainIds" }),
-    client.readContract({ ...contract, functionName: "sequencer" }),
-  ]).catch((cause: unknown) => {
+  const unreadable = (cause: unknown): never => {
     // viem's message spans many lines (URL, request body, call arguments); its first line says what failed.
     const reason = cause instanceof BaseError ? cause.shortMessage : cause instanceof Error ? cause.message : String(cause);
     throw new InboxUnreadableError({ inbox, reason: `L1 did not answer as a SharedInbox does (${reason.replace(/\.$/, "")})`, cause });
-  });
-  const head = await client.getBlockNumber();
+  };
+  // Everything is read as of one L1 block, so that the queue and the batches that process it agree.
+  const head = await client.getBlockNumber().catch(unreadable);
+  const [genesisTimestamp, chainIds, committee, forcedQueueLength] = await Promise.all([
+    client.readContract({ ...contract, functionName: "genesisTimestamp", blockNumber: head }),
+    client.readContract({ ...contract, functionName: "rollupChainIds", blockNumber: head }),
+    client.readContract({ ...contract, functionName: "genesisMembers", blockNumber: head }),
+    client.readContract({ ...contract, functionName: "forcedQueueLength", blockNumber: head }),
+  ]).catch(unreadable);
   const registered = await inChunks(head, (fromBlock, toBlock) =>
     client.getContractEvents({ ...contract, eventName: "RollupRegistered", fromBlock, toBlock }),
   );
@@ -336,7 +559,36 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
       return posted;
     }),
   );
-  return { genesisTimestamp: Number(genesisTimestamp), sequencer, rollups, batches };
+  const forcedQueue = await inGroups(Number(forcedQueueLength), async (index): Promise<ForcedEntry> => {
+    const [chainId, deadline, txHash, signedTx] = await client.readContract({ ...contract, functionName: "forcedTransaction", args: [BigInt(index)], blockNumber: head });
+    return { index, chainId: Number(chainId), deadline: Number(deadline), txHash, signedTx };
+  });
+  const inclusionLogs = await inChunks(head, (fromBlock, toBlock) =>
+    client.getContractEvents({ ...contract, eventName: "ForcedInclusion", fromBlock, toBlock }),
+  );
+  const blockTimes = new Map<bigint, Promise<bigint>>();
+  const timeOf = (blockNumber: bigint) => {
+    const time = blockTimes.get(blockNumber) ?? client.getBlock({ blockNumber }).then((block) => block.timestamp);
+    blockTimes.set(blockNumber, time);
+    return time;
+  };
+  const forcedInclusions = await Promise.all(
+    inclusionLogs.map(async (log): Promise<L1ForcedInclusion> => ({ toIndex: Number(log.args.toIndex ?? 0n), timestamp: Number(await timeOf(log.blockNumber)) })),
+  );
+  return { genesisTimestamp: Number(genesisTimestamp), committee, rollups, batches, forcedQueue, forcedInclusions };
+}
+
+/** Reads at most this many forced-queue entries at once: enough to overlap round trips, few enough for any endpoint. */
+const FORCED_READS_AT_ONCE = 32;
+
+/** Runs `read` for 0..count-1, {@link FORCED_READS_AT_ONCE} at a time, and returns the results in order. */
+async function inGroups<T>(count: number, read: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = 0; start < count; start += FORCED_READS_AT_ONCE) {
+    const indexes = Array.from({ length: Math.min(FORCED_READS_AT_ONCE, count - start) }, (_, offset) => start + offset);
+    results.push(...(await Promise.all(indexes.map(read))));
+  }
+  return results;
 }
 
 /**
