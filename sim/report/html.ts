@@ -5,7 +5,19 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type MetricKey, type MetricRow, metricRows, scenarioFacts } from "./metrics.ts";
+import {
+  CENSORSHIP_COLUMNS,
+  CENSORSHIP_NOTE,
+  censorshipRows,
+  entryHeadings,
+  type MetricCell,
+  type MetricKey,
+  type MetricRow,
+  metricRows,
+  policyNames,
+  scenarioFacts,
+  showsCensorship,
+} from "./metrics.ts";
 import { barChart, type BarSeries, escapeXml } from "./svg.ts";
 import type { ScenarioResult } from "./types.ts";
 
@@ -47,6 +59,12 @@ thead th { text-align: right; font-weight: 600; border-bottom: 2px solid #cbd5e1
 thead th:first-child, tbody th { text-align: left; font-weight: 500; }
 td { text-align: right; }
 tbody tr:hover { background: var(--panel); }
+.wide { overflow-x: auto; }
+#censorship { font-size: 14px; }
+#censorship th, #censorship td { padding: 6px 6px; }
+#censorship thead th { font-size: 12px; }
+#censorship thead th:nth-child(-n+2) { text-align: left; font-weight: 500; }
+#censorship tbody th { white-space: nowrap; }
 .negative { color: #b91c1c; }
 .note { color: var(--muted); font-size: 13px; }
 figure { margin: 0 0 28px; padding: 16px 16px 8px; border: 1px solid var(--line); border-radius: 8px; }
@@ -72,17 +90,24 @@ function series(rows: readonly MetricRow[], metric: MetricKey, label: string): B
   return { metric, label, color: COLORS[metric], values: cells.map((cell) => ({ value: cell.value, exact: cell.exact, text: cell.display })) };
 }
 
+const td = (cell: MetricCell): string => `<td title="${escapeXml(cell.exact)}"${cell.value < 0 ? ' class="negative"' : ""}>${escapeXml(cell.display)}</td>`;
+
 function table(result: ScenarioResult, rows: readonly MetricRow[]): string {
-  const head = `<thead><tr><th scope="col">Metric</th>${result.policies.map((p) => `<th scope="col">${escapeXml(p.policy)}</th>`).join("")}</tr></thead>`;
-  const body = rows
-    .map(
-      (r) =>
-        `<tr><th scope="row">${escapeXml(r.label)}</th>${r.cells
-          .map((cell) => `<td title="${escapeXml(cell.exact)}"${cell.value < 0 ? ' class="negative"' : ""}>${escapeXml(cell.display)}</td>`)
-          .join("")}</tr>`,
-    )
-    .join("\n");
+  const headings = entryHeadings(result).map((lines) => `<th scope="col">${lines.map(escapeXml).join("<br>")}</th>`);
+  const head = `<thead><tr><th scope="col">Metric</th>${headings.join("")}</tr></thead>`;
+  const body = rows.map((r) => `<tr><th scope="row">${escapeXml(r.label)}</th>${r.cells.map(td).join("")}</tr>`).join("\n");
   return `<table id="results">\n${head}\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+/** The censorship table: one row per configuration and policy, one column per censorship metric. */
+function censorshipTable(result: ScenarioResult): string {
+  const headings = ["Configuration", "Policy", ...CENSORSHIP_COLUMNS.map((column) => column.heading.join(" ").trim())];
+  const head = `<thead><tr>${headings.map((heading) => `<th scope="col">${escapeXml(heading)}</th>`).join("")}</tr></thead>`;
+  const body = censorshipRows(result)
+    .map((row) => `<tr><th scope="row">${escapeXml(row.configuration)}</th><th scope="row">${escapeXml(row.policy)}</th>${row.cells.map(td).join("")}</tr>`)
+    .join("\n");
+  // Nine columns after two names: a narrow window scrolls the table rather than the page.
+  return `<div class="wide">\n<table id="censorship">\n${head}\n<tbody>\n${body}\n</tbody>\n</table>\n</div>`;
 }
 
 function figure(caption: string, explanation: string, svg: string): string {
@@ -95,7 +120,9 @@ function figure(caption: string, explanation: string, svg: string): string {
  * victim loss (`#chart-profit`), sandwiches attempted and succeeded
  * (`#chart-sandwiches`) and latency p50/p99 (`#chart-latency`) — with one
  * bar per policy per metric, each carrying `data-policy`, `data-metric` and
- * `data-value`.
+ * `data-value` (with several configurations, one bar per configuration and
+ * policy, `data-policy` being `"configuration · policy"`). A run with a
+ * sequencer committee or faults adds the censorship table (`#censorship`).
  *
  * @throws {ReportDataError} if an amount in the result is malformed.
  * @example
@@ -105,11 +132,12 @@ function figure(caption: string, explanation: string, svg: string): string {
  */
 export function renderHtml(result: ScenarioResult): string {
   const rows = metricRows(result);
-  const categories = result.policies.map((p) => p.policy);
+  const categories = entryHeadings(result).map((lines) => lines.join(" · "));
+  const xLabel = result.configurations.length > 1 ? "Configuration · ordering policy" : "Ordering policy";
   const facts = scenarioFacts(result)
     .map((fact) => `<div><dt>${escapeXml(fact.label)}</dt><dd>${escapeXml(fact.value)}</dd></div>`)
     .join("");
-  const notes = categories
+  const notes = policyNames(result)
     .filter((name) => POLICY_NOTES[name] !== undefined)
     .map((name) => `<dt>${escapeXml(name)}</dt><dd>${escapeXml(POLICY_NOTES[name] ?? "")}</dd>`)
     .join("\n");
@@ -122,7 +150,7 @@ export function renderHtml(result: ScenarioResult): string {
         id: "chart-profit",
         title: "Searcher profit and victim loss per policy",
         yLabel: "Tokens",
-        xLabel: "Ordering policy",
+        xLabel,
         categories,
         series: [series(rows, "searcherProfit", "Searcher profit"), series(rows, "victimLoss", "Victim loss")],
       }),
@@ -134,7 +162,7 @@ export function renderHtml(result: ScenarioResult): string {
         id: "chart-sandwiches",
         title: "Sandwiches attempted and succeeded per policy",
         yLabel: "Sandwiches",
-        xLabel: "Ordering policy",
+        xLabel,
         categories,
         series: [series(rows, "sandwichesAttempted", "Attempted"), series(rows, "sandwichesSucceeded", "Succeeded")],
         integer: true,
@@ -147,7 +175,7 @@ export function renderHtml(result: ScenarioResult): string {
         id: "chart-latency",
         title: "Latency p50 and p99 per policy",
         yLabel: "Latency (ms)",
-        xLabel: "Ordering policy",
+        xLabel,
         categories,
         series: [series(rows, "latencyP50", "p50"), series(rows, "latencyP99", "p99")],
       }),
@@ -174,6 +202,11 @@ export function renderHtml(result: ScenarioResult): string {
 ${table(result, rows)}
 <p class="note">Amounts are rounded to 6 significant digits; hover a cell for its exact value (the JSON result keeps all 18 decimals).</p>
 </section>
+${
+  showsCensorship(result)
+    ? `<section>\n<h2>Censorship and liveness</h2>\n${censorshipTable(result)}\n<p class="note">${escapeXml(CENSORSHIP_NOTE.join(" "))}</p>\n</section>`
+    : ""
+}
 <section>
 <h2>Charts</h2>
 ${charts.join("\n")}

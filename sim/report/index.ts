@@ -6,4 +6,4 @@ export { formatTokens } from "../tokens.ts";
 export { writeHtmlReport, renderHtml } from "./html.ts";
 export { ReportDataError, shortTokens } from "./metrics.ts";
 export { formatTable } from "./table.ts";
-export type { PolicyResult, ScenarioResult } from "./types.ts";
+export type { CensorshipResult, ConfigurationSummary, PolicyResult, ScenarioResult } from "./types.ts";

@@ -1,5 +1,7 @@
 /**
- * The rows of a report — one per metric, one cell per policy — shared by the
+ * The rows of a report — one per metric, one cell per policy (per
+ * configuration and policy when there are several configurations) — and the
+ * censorship table — one row per configuration and policy — shared by the
  * text table and the HTML page so both always show the same numbers.
  */
 import { XrollupError } from "../../errors/base.ts";
@@ -121,13 +123,98 @@ export function metricRows(result: ScenarioResult): MetricRow[] {
   return ROWS.map(({ metric, label, cell }) => ({ metric, label, cells: result.policies.map(cell) }));
 }
 
+/**
+ * The heading of each entry's column, as lines: its policy, under its
+ * configuration's name when the run compared several configurations.
+ */
+export function entryHeadings(result: ScenarioResult): string[][] {
+  const several = result.configurations.length > 1;
+  return result.policies.map((entry) => (several ? [entry.configuration, entry.policy] : [entry.policy]));
+}
+
+/** The distinct policies of a result, in its order. */
+export function policyNames(result: ScenarioResult): string[] {
+  return [...new Set(result.policies.map((entry) => entry.policy))];
+}
+
 /** Human-readable facts about the run, shared by the table's heading and the HTML page. */
 export function scenarioFacts(result: ScenarioResult): { label: string; value: string }[] {
+  const configurations = result.configurations.map(
+    ({ name, sequencers, faults }) => `${name} (${sequencers} ${sequencers === 1 ? "sequencer" : "sequencers"}, ${faults} ${faults === 1 ? "fault" : "faults"})`,
+  );
   return [
     { label: "Seed", value: String(result.seed) },
     { label: "Rollups", value: String(result.rollups) },
     { label: "Slots", value: String(result.slots) },
-    { label: "Policies", value: result.policies.map((p) => p.policy).join(", ") },
+    { label: "Policies", value: policyNames(result).join(", ") },
+    ...(showsCensorship(result) ? [{ label: "Configurations", value: configurations.join(", ") }] : []),
     { label: "Generated", value: result.generatedAt },
   ];
+}
+
+/** The columns of the censorship table, after its configuration and policy. */
+export type CensorshipKey =
+  | "censored"
+  | "notIncluded"
+  | "forcedInclusions"
+  | "inclusionP50"
+  | "inclusionP99"
+  | "inclusionMax"
+  | "slotsWithoutBatch"
+  | "failovers"
+  | "equivocationsProved";
+
+/** One row of the censorship table: a configuration under a policy. */
+export interface CensorshipRow {
+  configuration: string;
+  policy: string;
+  /** One cell per column of {@link CENSORSHIP_COLUMNS}, in its order. */
+  cells: MetricCell[];
+}
+
+// A time to inclusion that is null falls on a transaction never included; with no censored transaction there is nothing to show.
+const inclusionCell = (entry: PolicyResult, ms: number | null): MetricCell => {
+  if (ms !== null) return msCell(entry, ms);
+  const display = entry.censored.transactions === 0 ? "-" : "never";
+  return { policy: entry.policy, exact: "null", display, value: Number.NaN };
+};
+
+/**
+ * The columns of the censorship table: a heading in two lines (the text
+ * table stacks them, the HTML page joins them) and how to read the cell.
+ */
+export const CENSORSHIP_COLUMNS: readonly { key: CensorshipKey; heading: readonly [string, string]; cell: (entry: PolicyResult) => MetricCell }[] = [
+  { key: "censored", heading: ["Censored", "txs"], cell: (p) => countCell(p, p.censored.transactions) },
+  { key: "notIncluded", heading: ["Not", "included"], cell: (p) => countCell(p, p.censored.notIncluded) },
+  { key: "forcedInclusions", heading: ["Forced", "on L1"], cell: (p) => countCell(p, p.forcedInclusions) },
+  { key: "inclusionP50", heading: ["Inclusion", "p50 (ms)"], cell: (p) => inclusionCell(p, p.censored.timeToInclusionMs.p50) },
+  { key: "inclusionP99", heading: ["Inclusion", "p99 (ms)"], cell: (p) => inclusionCell(p, p.censored.timeToInclusionMs.p99) },
+  { key: "inclusionMax", heading: ["Inclusion", "max (ms)"], cell: (p) => inclusionCell(p, p.censored.timeToInclusionMs.max) },
+  { key: "slotsWithoutBatch", heading: ["Slots", "w/o batch"], cell: (p) => countCell(p, p.slotsWithoutBatch) },
+  { key: "failovers", heading: ["", "Failovers"], cell: (p) => countCell(p, p.failovers) },
+  { key: "equivocationsProved", heading: ["Equivocations", "proved"], cell: (p) => countCell(p, p.equivocationsProved) },
+];
+
+/** What the censorship table's numbers mean, under it in both reports: lines for the terminal, joined on the page. */
+export const CENSORSHIP_NOTE: readonly string[] = [
+  "Censored: transactions a censor fault covered while pending; never: not included by the end of the run.",
+  "Inclusion, in simulated ms: slots waited, counting the slot it was sent in, times slotMs,",
+  "plus the view timeout for every failover in the slot that included it.",
+];
+
+/**
+ * Whether a report shows the censorship table: only for a run with a
+ * sequencer committee or faults, so that other reports look as before.
+ */
+export function showsCensorship(result: ScenarioResult): boolean {
+  return result.configurations.some((configuration) => configuration.sequencers > 1 || configuration.faults > 0);
+}
+
+/** The censorship table's rows: one per configuration and policy, in the result's order. */
+export function censorshipRows(result: ScenarioResult): CensorshipRow[] {
+  return result.policies.map((entry) => ({
+    configuration: entry.configuration,
+    policy: entry.policy,
+    cells: CENSORSHIP_COLUMNS.map(({ cell }) => cell(entry)),
+  }));
 }

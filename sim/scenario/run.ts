@@ -9,17 +9,18 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { artifact } from "../../contracts/artifacts.ts";
+import { artifact, sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import { type Devnet, type DevnetChain, startDevnet } from "../../devnet/devnet.ts";
 import { XrollupError } from "../../errors/base.ts";
 import type { DevAccount } from "../../rollups/accounts.ts";
 import { encryptTransaction } from "../../sequencer/encryption/threshold.ts";
+import type { ParsedFault } from "../../sequencer/faults.ts";
 import { getAmountOut, minOutFor, optimalSandwich, simulateSandwich, UNISWAP_V2_FEE_BPS } from "../amm.ts";
 import { createRandom, type Random } from "../random.ts";
-import type { PolicyResult, ScenarioResult } from "../report/types.ts";
+import type { CensorshipResult, PolicyResult, ScenarioResult } from "../report/types.ts";
 import { formatTokens } from "../tokens.ts";
 import { deployMarket, type Market, readReserves } from "../../demo/market.ts";
-import type { PolicyName, Scenario, ScenarioSearcher } from "./schema.ts";
+import type { PolicyName, Scenario, ScenarioConfiguration, ScenarioFault, ScenarioSearcher } from "./schema.ts";
 
 /** Gas every scenario transaction may use (swaps, and swap-and-deposit triggers with their action). */
 const TRADE_GAS = 1_000_000n;
@@ -54,15 +55,18 @@ interface PlannedTrade {
   slippageBps: number;
   depositOn: number | undefined;
   tipWei: bigint;
+  /** Scripted victims only: slots after which a pending swap goes to L1's forced-inclusion queue. */
+  forceAfterSlots: number | undefined;
 }
 
 /** Progress of a run: `done` of `total` steps, with what is running. */
 export type ScenarioProgress = (done: number, total: number, label: string) => void;
 
 /**
- * Runs a scenario on a real in-process devnet, once per policy, with the
- * same trades each time (drawn from the scenario's seed), and measures what
- * the searchers took. Deterministic for a given seed.
+ * Runs a scenario on a real in-process devnet, once per configuration and
+ * policy, with the same trades each time (drawn from the scenario's seed),
+ * and measures what the searchers took and, under faults, how long censored
+ * transactions waited. Deterministic for a given seed.
  *
  * @example
  * ```ts
@@ -73,15 +77,17 @@ export type ScenarioProgress = (done: number, total: number, label: string) => v
 export async function runScenario(scenario: Scenario, onProgress: ScenarioProgress = () => undefined): Promise<ScenarioResult> {
   checkSupported(scenario);
   const trades = planTrades(scenario);
-  const total = scenario.policies.length * (scenario.slots + 1);
+  const runs = scenario.configurations.flatMap((configuration) => scenario.policies.map((policy) => ({ configuration, policy })));
+  const total = runs.length * (scenario.slots + 1);
   let done = 0;
   const policies: PolicyResult[] = [];
-  for (const policy of scenario.policies) {
-    onProgress(done, total, `${policy}: deploying`);
+  for (const { configuration, policy } of runs) {
+    const run = scenario.configurations.length === 1 ? policy : `${configuration.name} · ${policy}`;
+    onProgress(done, total, `${run}: deploying`);
     policies.push(
-      await runPolicy(scenario, policy, trades, (label) => {
+      await runPolicy(scenario, configuration, policy, trades, (label) => {
         done += 1;
-        onProgress(done, total, `${policy}: ${label}`);
+        onProgress(done, total, `${run}: ${label}`);
       }),
     );
   }
@@ -90,6 +96,7 @@ export async function runScenario(scenario: Scenario, onProgress: ScenarioProgre
     seed: scenario.seed,
     rollups: scenario.rollups,
     slots: scenario.slots,
+    configurations: scenario.configurations.map(({ name, sequencers, faults, viewTimeoutMs }) => ({ name, sequencers, faults: faults.length, viewTimeoutMs })),
     policies,
     generatedAt: new Date().toISOString(),
   };
@@ -115,12 +122,13 @@ function planTrades(scenario: Scenario): PlannedTrade[] {
   const trades: PlannedTrade[] = scenario.victims.map((victim, index) => ({
     slot: victim.slot,
     offsetMs: random.int(scenario.slotMs),
-    trader: index % TRADER_ACCOUNTS,
+    trader: victimTrader(index),
     pool: victim.pool,
     amountIn: victim.amountIn,
     slippageBps: victim.slippageBps,
     depositOn: victim.depositOn,
     tipWei: victim.tipWei,
+    forceAfterSlots: victim.forceAfterSlots,
   }));
   const { users } = scenario;
   if (users !== undefined) {
@@ -138,11 +146,17 @@ function planTrades(scenario: Scenario): PlannedTrade[] {
           slippageBps: users.slippageBps,
           depositOn: users.depositOn === "random" ? others[random.int(others.length)] : users.depositOn,
           tipWei: 1_000_000_000n,
+          forceAfterSlots: undefined,
         });
       }
     }
   }
   return trades.sort((a, b) => a.slot - b.slot || a.offsetMs - b.offsetMs);
+}
+
+/** The development account scripted victim `index` trades from (a `"victim:N"` fault names it). */
+function victimTrader(index: number): number {
+  return index % TRADER_ACCOUNTS;
 }
 
 function tradeSize(size: NonNullable<Scenario["users"]>["tradeSize"], random: Random): bigint {
@@ -164,16 +178,41 @@ interface Sent {
   /** Which trade it is for (victims) or sandwiches (searchers). */
   trade: number;
   searcher?: ScenarioSearcher;
+  /** The scenario slot it was sent in. */
+  slot: number;
   receivedAt: number;
   /** The transaction hash, or for an encrypted one the ciphertext id until it is decrypted. */
   id: Hex;
+  /** The signed transaction's hash, whichever way it was sent (encrypted, or forced through L1). */
+  transactionHash: Hex;
+  /** The signed transaction, as a forced inclusion sends it again. */
+  raw: Hex;
+  from: Address;
+  to: Address;
   encrypted: boolean;
   rollup: DevnetChain;
 }
 
-async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonly PlannedTrade[], step: (label: string) => void) {
+/** A scripted trade of the slot, or one a whole-sequencer crash held back. */
+type DueTrade = { trade: PlannedTrade; index: number };
+
+async function runPolicy(
+  scenario: Scenario,
+  configuration: ScenarioConfiguration,
+  policy: PolicyName,
+  trades: readonly PlannedTrade[],
+  step: (label: string) => void,
+): Promise<PolicyResult> {
   const devnet = await startDevnet(
-    { rollups: scenario.rollups, policy, manual: true, seed: scenario.seed, committee: scenario.committee },
+    {
+      rollups: scenario.rollups,
+      policy,
+      manual: true,
+      seed: scenario.seed,
+      committee: scenario.committee,
+      sequencers: configuration.sequencers,
+      viewTimeoutMs: configuration.viewTimeoutMs,
+    },
     { onError: () => undefined },
   );
   try {
@@ -232,13 +271,27 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
     const searcherBalances = () =>
       Promise.all(markets.flatMap((market) => searcherAccounts.map((account) => balances(market, account.address).then((held) => ({ market, held })))));
     const searcherStart = await searcherBalances();
+    const victimAddress = (victim: number) => accounts[victimTrader(victim)]!.address;
+    // The set-up's batches go to L1 first, so that every scenario slot is measured alone.
+    await devnet.sequencer.flush();
+    const start = devnet.sequencer.status();
+    const faultIds = new Map<ScenarioFault, string>();
+    const inclusions = new Map<Hex, Inclusion>();
     const sent: Sent[] = [];
     const latencies: number[] = [];
     let attempted = 0;
     let victimLoss = 0n;
+    let slotsWithoutBatch = 0;
+    let forcedInclusions = 0;
+    let heldBack: DueTrade[] = [];
     for (let slot = 0; slot < scenario.slots; slot++) {
       const slotStart = slot * scenario.slotMs;
-      const slotTrades = trades.map((trade, index) => ({ trade, index })).filter(({ trade }) => trade.slot === slot);
+      applyFaults(devnet, configuration.faults, slot, faultIds, victimAddress);
+      const due = [...heldBack, ...trades.map((trade, index) => ({ trade, index })).filter(({ trade }) => trade.slot === slot)];
+      // A sequencer that is down refuses transactions: traders keep theirs and send them once it is back.
+      const down = devnet.sequencer.status().state === "down";
+      heldBack = down ? due : [];
+      const slotTrades = down ? [] : due;
       const startReserves = await Promise.all(markets.map(readReserves));
       // Victims sign against the reserves they see when they trade: the slot's start.
       const victimsSent: { index: number; minOut: bigint; sent: Sent }[] = [];
@@ -255,9 +308,10 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
                 args: [trade.amountIn, minOut, BigInt(devnet.rollups[trade.depositOn]!.chainId), ACTION_GAS],
               });
         const to = trade.depositOn === undefined ? market.pool : market.swapAndDeposit;
-        const raw = await sign(market.rollup, accounts[trade.trader]!, to, data, trade.tipWei);
+        const trader = accounts[trade.trader]!;
+        const raw = await sign(market.rollup, trader, to, data, trade.tipWei);
         const receivedAt = slotStart + trade.offsetMs;
-        const item = await submit(devnet, policy, market.rollup, raw, receivedAt, random, { role: "victim", trade: index });
+        const item = await submit(devnet, policy, market.rollup, raw, receivedAt, random, { role: "victim", trade: index, slot, from: trader.address, to });
         sent.push(item);
         victimsSent.push({ index, minOut, sent: item });
       }
@@ -280,15 +334,30 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
           const placement = place(policy, searcher, victim.sent.receivedAt, victimTip);
           const front = await sign(market.rollup, searcherAccount, market.pool, swapData(market.tokenIn, sandwich.frontRunIn, searcherAccount.address), placement.front.tip);
           const back = await sign(market.rollup, searcherAccount, market.pool, swapData(market.tokenOut, sandwich.frontRunOut, searcherAccount.address), placement.back.tip);
-          sent.push(await submit(devnet, policy, market.rollup, front, placement.front.receivedAt, random, { role: "front", trade: victim.index, searcher }));
-          sent.push(await submit(devnet, policy, market.rollup, back, placement.back.receivedAt, random, { role: "back", trade: victim.index, searcher }));
+          const searcherSent = { trade: victim.index, searcher, slot, from: searcherAccount.address, to: market.pool };
+          sent.push(await submit(devnet, policy, market.rollup, front, placement.front.receivedAt, random, { role: "front", ...searcherSent }));
+          sent.push(await submit(devnet, policy, market.rollup, back, placement.back.receivedAt, random, { role: "back", ...searcherSent }));
           const after = simulateSandwich({ ...pool, victimAmountIn: trade.amountIn, victimMinOut: victim.minOut, frontRunIn: sandwich.frontRunIn });
           Object.assign(pool, { reserveIn: after.reserveIn, reserveOut: after.reserveOut });
         }
       }
+      for (const item of sent) {
+        if (item.role !== "victim" || trades[item.trade]!.forceAfterSlots !== slot - item.slot || !isPending(devnet, item)) continue;
+        await forceInclude(devnet, item);
+        forcedInclusions += 1;
+      }
+      const before = devnet.sequencer.status();
       const started = performance.now();
       await devnet.sequencer.produceSlot();
       const processingMs = performance.now() - started;
+      await devnet.sequencer.flush();
+      const after = devnet.sequencer.status();
+      // A slot counts when transactions were waiting and nothing reached L1: an idle slot owes no batch.
+      if (before.pendingTransactions > 0 && after.lastBatch?.number === before.lastBatch?.number) slotsWithoutBatch += 1;
+      for (const item of sent) {
+        if (inclusions.has(item.transactionHash) || devnet.sequencer.transactionStatus(item.transactionHash)?.status !== "included") continue;
+        inclusions.set(item.transactionHash, { slot, failovers: after.failovers - before.failovers });
+      }
       for (const victim of victimsSent) {
         if (statusOf(devnet, victim.sent)?.status === "included") {
           latencies.push(scenario.slotMs - trades[victim.index]!.offsetMs + processingMs);
@@ -314,8 +383,17 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
       gasCost += receipt.gasUsed * receipt.effectiveGasPrice;
     }
     const sorted = [...latencies].sort((a, b) => a - b);
-    const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+    const at = (p: number) => percentile(sorted, p) ?? 0;
+    const end = devnet.sequencer.status();
+    const windows = censorWindows(configuration.faults, scenario.slots, victimAddress);
+    const censored = sent
+      .filter((item) => {
+        const lastPending = inclusions.get(item.transactionHash)?.slot ?? scenario.slots - 1;
+        return censoredBy(windows, { ...item, chainId: item.rollup.chainId, lastPending });
+      })
+      .map((item) => ({ sentSlot: item.slot, included: inclusions.get(item.transactionHash) }));
     return {
+      configuration: configuration.name,
       policy,
       searcherProfit: formatTokens(profit),
       searcherGasCost: formatTokens(gasCost),
@@ -325,7 +403,12 @@ async function runPolicy(scenario: Scenario, policy: PolicyName, trades: readonl
       dropped: statuses.filter(({ status }) => status?.status === "dropped").length,
       latencyMs: { p50: Math.round(at(50) * 10) / 10, p99: Math.round(at(99) * 10) / 10 },
       transactions: statuses.filter(({ status }) => status?.status === "included").length,
-    } satisfies PolicyResult;
+      censored: censorship(censored, { slotMs: scenario.slotMs, viewTimeoutMs: configuration.viewTimeoutMs }),
+      forcedInclusions,
+      slotsWithoutBatch,
+      failovers: end.failovers - start.failovers,
+      equivocationsProved: end.equivocationsProved - start.equivocationsProved,
+    };
   } finally {
     await devnet.stop();
   }
@@ -375,16 +458,156 @@ async function submit(
   raw: Hex,
   receivedAt: number,
   random: Random,
-  what: Pick<Sent, "role" | "trade" | "searcher">,
+  what: Pick<Sent, "role" | "trade" | "searcher" | "slot" | "from" | "to">,
 ): Promise<Sent> {
+  const signed = { ...what, receivedAt, transactionHash: keccak256(raw), raw, rollup };
   if (policy === "encrypted") {
     const randomness = keccak256(toHex(`${random.next()}`));
     const ciphertext = encryptTransaction(devnet.sequencer.committeeKey.publicKey, raw, randomness);
     const id = await devnet.sequencer.submitEncrypted(ciphertext, { receivedAt });
-    return { ...what, receivedAt, id, encrypted: true, rollup };
+    return { ...signed, id, encrypted: true };
   }
   const id = await devnet.sequencer.submitRawTransaction(rollup.chainId, raw, { receivedAt });
-  return { ...what, receivedAt, id, encrypted: false, rollup };
+  return { ...signed, id, encrypted: false };
+}
+
+/** Whether a sent transaction is still waiting: neither included nor dropped. */
+function isPending(devnet: Devnet, item: Sent): boolean {
+  const status = statusOf(devnet, item)?.status;
+  return status !== "included" && status !== "dropped";
+}
+
+/** Thrown when L1 refuses a victim's `SharedInbox.forceInclude`. */
+export class ForcedInclusionFailedError extends XrollupError {
+  override name = "ForcedInclusionFailedError";
+  constructor({ transactionHash, l1TxHash }: { transactionHash: Hex; l1TxHash: Hex }) {
+    super(`L1 reverted the forced inclusion of transaction ${transactionHash}.`, { details: [`L1 transaction: ${l1TxHash}`] });
+  }
+}
+
+/** The victim sends its signed transaction again, to L1's forced-inclusion queue, from its own (L1-funded) development account. */
+async function forceInclude(devnet: Devnet, item: Sent): Promise<void> {
+  const l1TxHash = await devnet.l1.walletClient.writeContract({
+    address: devnet.l1.contracts.SharedInbox!,
+    abi: sharedInboxArtifact().abi,
+    functionName: "forceInclude",
+    args: [BigInt(item.rollup.chainId), item.raw],
+    account: item.from,
+    chain: devnet.l1.chain,
+  });
+  const receipt = await devnet.l1.publicClient.getTransactionReceipt({ hash: l1TxHash });
+  if (receipt.status !== "success") throw new ForcedInclusionFailedError({ transactionHash: item.transactionHash, l1TxHash });
+}
+
+/**
+ * Puts the configuration's faults in force at the start of `slot`: clears
+ * those whose `untilSlot` it is (unless they cleared themselves), then
+ * injects those whose `atSlot` it is, with their roles filled in.
+ */
+function applyFaults(devnet: Devnet, faults: readonly ScenarioFault[], slot: number, ids: Map<ScenarioFault, string>, victimAddress: (victim: number) => Address): void {
+  for (const entry of faults) {
+    const id = ids.get(entry);
+    if (entry.untilSlot === slot && id !== undefined) devnet.sequencer.clearFault(id);
+  }
+  for (const entry of faults) {
+    if (entry.atSlot !== slot) continue;
+    const status = devnet.sequencer.status();
+    const leader = status.members.findIndex((member) => member.address === status.leader);
+    ids.set(entry, devnet.sequencer.injectFault(devnetFault(entry, victimAddress, leader)));
+  }
+}
+
+/** A scenario fault as the devnet takes it: `"victim:N"` becomes that victim's address, `"nodes": "leader"` the leading member. */
+function devnetFault(entry: ScenarioFault, victimAddress: (victim: number) => Address, leader: number): ParsedFault {
+  const { fault, addressOfVictim, censorLeader } = entry;
+  if (fault.kind !== "censor") return fault;
+  return { ...fault, address: censoredAddress(fault.address, addressOfVictim, victimAddress), ...(censorLeader ? { nodes: [leader] } : {}) };
+}
+
+/** The address a censor fault names: its own, or the account of the victim its `"victim:N"` role stands for. */
+function censoredAddress(address: Address, addressOfVictim: number | undefined, victimAddress: (victim: number) => Address): Address {
+  return addressOfVictim === undefined ? address : victimAddress(addressOfVictim);
+}
+
+/** When a censor fault is in force: slots `from` to `until` (exclusive), for transactions from or to `address` on `chainId` (or every rollup). */
+export interface CensorWindow {
+  address: Address;
+  chainId: number | undefined;
+  from: number;
+  until: number;
+}
+
+/** The censor faults of a configuration, with their addresses resolved, and the slots they cover. */
+function censorWindows(faults: readonly ScenarioFault[], slots: number, victimAddress: (victim: number) => Address): CensorWindow[] {
+  return faults.flatMap(({ fault, addressOfVictim, atSlot, untilSlot }) =>
+    fault.kind !== "censor"
+      ? []
+      : [{ address: censoredAddress(fault.address, addressOfVictim, victimAddress), chainId: fault.chainId, from: atSlot, until: untilSlot ?? slots }],
+  );
+}
+
+/**
+ * Whether a censor fault covered a transaction: one in force during a slot
+ * it was pending in (from `slot`, when it was sent, to `lastPending`), on
+ * its rollup, naming its sender or its recipient. Pure.
+ */
+export function censoredBy(
+  windows: readonly CensorWindow[],
+  transaction: { from: Address; to: Address; chainId: number; slot: number; lastPending: number },
+): boolean {
+  const parties = [transaction.from.toLowerCase(), transaction.to.toLowerCase()];
+  return windows.some(
+    (window) =>
+      window.from <= transaction.lastPending &&
+      window.until > transaction.slot &&
+      (window.chainId === undefined || window.chainId === transaction.chainId) &&
+      parties.includes(window.address.toLowerCase()),
+  );
+}
+
+/** The scenario slot at whose end a transaction was first seen included, and the failovers during that slot. */
+export interface Inclusion {
+  slot: number;
+  failovers: number;
+}
+
+/**
+ * The value below which `p` percent of `sorted` (ascending) lie, by the
+ * nearest rank; `undefined` for no values.
+ */
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * Time to inclusion of censored transactions on the scenario clock: a
+ * transaction sent in slot s and included at the end of slot t waited
+ * (t − s + 1) slots, plus a view timeout for every failover in slot t. One
+ * never included counts as not included: a percentile that falls on it,
+ * and the maximum, are `null`, never 0. Pure.
+ *
+ * @example
+ * ```ts
+ * censorship([{ sentSlot: 0, included: { slot: 0, failovers: 1 } }], { slotMs: 1000, viewTimeoutMs: 2000 });
+ * // { transactions: 1, notIncluded: 0, timeToInclusionMs: { p50: 3000, p99: 3000, max: 3000 } }
+ * ```
+ */
+export function censorship(
+  transactions: readonly { sentSlot: number; included: Inclusion | undefined }[],
+  clock: { slotMs: number; viewTimeoutMs: number },
+): CensorshipResult {
+  const times = transactions
+    .map(({ sentSlot, included }) =>
+      included === undefined ? Number.POSITIVE_INFINITY : (included.slot - sentSlot + 1) * clock.slotMs + included.failovers * clock.viewTimeoutMs,
+    )
+    .sort((a, b) => a - b);
+  const finite = (value: number | undefined) => (value === undefined || value === Number.POSITIVE_INFINITY ? null : value);
+  return {
+    transactions: transactions.length,
+    notIncluded: times.filter((time) => time === Number.POSITIVE_INFINITY).length,
+    timeToInclusionMs: { p50: finite(percentile(times, 50)), p99: finite(percentile(times, 99)), max: finite(times.at(-1)) },
+  };
 }
 
 /** A sent transaction's status, through its ciphertext for an encrypted one. */

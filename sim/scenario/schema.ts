@@ -8,10 +8,19 @@
  * typo such as `"slipageBps"` would otherwise silently fall back to a default
  * and the run would measure something else than the researcher meant. Every
  * error names the field it is about, as a path (`victims[0].slippageBps`).
+ *
+ * A file may compare sequencer settings: top-level `sequencers`, `faults`
+ * and `viewTimeoutMs`, which each of `configurations` may override. A fault
+ * is one the devnet takes (`xr_injectFault`), checked by the devnet's own
+ * `parseFault`, plus `atSlot` and `untilSlot`; its `address` may be
+ * `"victim:N"` and a censor's `nodes` may be `"leader"`, for what only the
+ * run knows (see {@link ScenarioFault}).
  */
 import { readFile } from "node:fs/promises";
-import type { Hex } from "viem";
+import { type Hex, zeroAddress } from "viem";
+import { DEVNET_DEFAULTS, MAX_SEQUENCERS } from "../../devnet/config.ts";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
+import { InvalidFaultError, type ParsedFault, parseFault } from "../../sequencer/faults.ts";
 import { GWEI_DECIMALS, parseDecimal, TOKEN_DECIMALS } from "../tokens.ts";
 import { jsonSyntaxErrorOffset, positionAt } from "./json-error.ts";
 
@@ -50,6 +59,11 @@ export const SCENARIO_DEFAULTS = {
   searcherAs: "searcher",
   headStartMs: 50,
   committee: { threshold: 2, size: 3 },
+  sequencers: 1,
+  /** The name of the one configuration of a file without `configurations`. */
+  configurationName: "default",
+  /** View timeout, in slots (`viewTimeoutMs` defaults to this many times `slotMs`). */
+  viewTimeoutSlots: 2,
 } as const;
 
 /** A Uniswap v2 pool the scenario trades on. */
@@ -81,6 +95,12 @@ export interface ScenarioVictim {
   slot: number;
   /** Priority fee per gas the victim offers, in wei (written `tipGwei`, default 1 gwei). */
   tipWei: bigint;
+  /**
+   * When the swap is still pending this many slots after it was sent, the
+   * victim sends the same signed bytes to L1's `SharedInbox.forceInclude`;
+   * `undefined`: it never does.
+   */
+  forceAfterSlots: number | undefined;
 }
 
 /** How large random users' trades are, in wei. */
@@ -126,6 +146,37 @@ export interface ScenarioCommittee {
   size: number;
 }
 
+/**
+ * A fault of the devnet (`xr_injectFault`) in force for some slots of the
+ * run. Two roles stand for what only the run knows: `"address":
+ * "victim:N"` (victim N's account) and, in a `censor` fault, `"nodes":
+ * "leader"` (the member leading when the fault is injected).
+ */
+export interface ScenarioFault {
+  /** The slot at whose start the fault is injected. */
+  atSlot: number;
+  /** The slot at whose start it is cleared; `undefined`: it lasts to the end (or until it clears itself, like a `crash` with `forSlots`). */
+  untilSlot: number | undefined;
+  /** The fault as the devnet's `parseFault` checked it; a role's placeholder (address zero, member 0) is replaced at run time. */
+  fault: ParsedFault;
+  /** `"address": "victim:N"`: the index N of the victim whose account the fault names. */
+  addressOfVictim: number | undefined;
+  /** `"nodes": "leader"`: the censoring member is the one leading when the fault is injected. */
+  censorLeader: boolean;
+}
+
+/** One setting of the sequencer a scenario runs under, once per policy. */
+export interface ScenarioConfiguration {
+  /** Name used in reports (`"default"` for a file without `configurations`). */
+  name: string;
+  /** Members of the sequencer committee (1 to 16; 1 is a single sequencer). */
+  sequencers: number;
+  /** Faults injected during the run. */
+  faults: ScenarioFault[];
+  /** How long members wait for a view's leader before the next one leads, in simulated ms. */
+  viewTimeoutMs: number;
+}
+
 /** A validated scenario with every default resolved. */
 export interface Scenario {
   /** Name used in reports. */
@@ -150,6 +201,12 @@ export interface Scenario {
   policies: PolicyName[];
   /** Committee of the `encrypted` policy (default 2 of 3). */
   committee: ScenarioCommittee;
+  /**
+   * The sequencer settings to compare, in report order: the file's
+   * `configurations`, each completed from the top-level `sequencers`,
+   * `faults` and `viewTimeoutMs`; without them, one named `"default"`.
+   */
+  configurations: ScenarioConfiguration[];
 }
 
 /** Thrown for a scenario that is not valid; `field` is the path of the offending value. */
@@ -291,19 +348,30 @@ function depositOn(value: unknown, field: string, rollups: number, poolRollups: 
 }
 
 function victim(value: unknown, path: string, rollups: number, slots: number, pools: readonly ScenarioPool[]): ScenarioVictim {
-  const record = object(value, path, ["amountIn", "slippageBps", "depositOn", "pool", "slot", "tipGwei"]);
+  const record = object(value, path, ["amountIn", "slippageBps", "depositOn", "pool", "slot", "tipGwei", "forceAfterSlots"]);
   const amountIn = tokens(required(record, "amountIn", path, "a decimal string of tokens"), join(path, "amountIn"));
   const slippageBps = bps(required(record, "slippageBps", path, "an integer from 0 to 10000"), join(path, "slippageBps"));
   const poolIndex = record.pool === undefined ? SCENARIO_DEFAULTS.victimPool : integer(record.pool, join(path, "pool"), 0, pools.length - 1);
   const poolRollup = (pools[poolIndex] as ScenarioPool).rollup;
+  const slot = record.slot === undefined ? SCENARIO_DEFAULTS.victimSlot : integer(record.slot, join(path, "slot"), 0, slots - 1);
   return {
     amountIn,
     slippageBps,
     depositOn: record.depositOn === undefined ? undefined : depositOn(record.depositOn, join(path, "depositOn"), rollups, [poolRollup]),
     pool: poolIndex,
-    slot: record.slot === undefined ? SCENARIO_DEFAULTS.victimSlot : integer(record.slot, join(path, "slot"), 0, slots - 1),
+    slot,
     tipWei: gwei(record.tipGwei ?? SCENARIO_DEFAULTS.tipGwei, join(path, "tipGwei")),
+    forceAfterSlots: record.forceAfterSlots === undefined ? undefined : forceAfterSlots(record.forceAfterSlots, join(path, "forceAfterSlots"), slot, slots),
   };
+}
+
+/** Slots a victim waits before forcing its swap through L1: the slot that reads L1's queue must still be part of the run. */
+function forceAfterSlots(value: unknown, field: string, slot: number, slots: number): number {
+  const latest = slots - 1 - slot;
+  if (latest < 1) {
+    throw new ScenarioError({ field, reason: `the victim trades in the last slot (${slot}), so no later slot could include a forced transaction; add slots` });
+  }
+  return integer(value, field, 1, latest);
 }
 
 function tradeSize(value: unknown, path: string): TradeSize {
@@ -383,7 +451,142 @@ function committee(value: unknown): ScenarioCommittee {
   return { threshold, size };
 }
 
-const TOP_LEVEL = ["name", "seed", "rollups", "slots", "slotMs", "pool", "pools", "victims", "users", "searchers", "policies", "committee"] as const;
+// The fields of each kind of fault (see `Fault` in sequencer/faults.ts). The
+// devnet ignores fields it does not know; a scenario file must not, or a
+// misspelt "chainId" would censor every rollup instead of one.
+const FAULT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  crash: ["node", "forSlots"],
+  "fail-l1-post": ["count"],
+  "delay-batches": ["ms"],
+  censor: ["address", "chainId", "nodes"],
+  equivocate: ["node"],
+  "withhold-relay": ["chainId"],
+  "engine-error": ["chainId", "step"],
+};
+
+/** The chain ids the devnet gives a scenario's rollups (L1's id plus one, two, …), which faults name. */
+export function rollupChainIds(rollups: number): number[] {
+  return Array.from({ length: rollups }, (_, index) => DEVNET_DEFAULTS.l1ChainId + 1 + index);
+}
+
+/** What a fault is checked against: the run's slots and victims, the rollups' chain ids and the committee's size. */
+interface FaultContext {
+  slots: number;
+  victims: number;
+  chainIds: readonly number[];
+  sequencers: number;
+}
+
+const VICTIM_ROLE = /^victim:(\d+)$/;
+
+/** The victim index of an `"address": "victim:N"` role; `undefined` for anything else (a real address, checked by `parseFault`). */
+function victimRole(value: unknown, field: string, victims: number): number | undefined {
+  if (typeof value !== "string" || !value.startsWith("victim:")) return undefined;
+  const index = Number(VICTIM_ROLE.exec(value)?.[1]);
+  if (Number.isSafeInteger(index) && index < victims) return index;
+  const expected = victims === 0 ? "a 0x address (there are no victims to name)" : `a 0x address or "victim:N" with N from 0 to ${victims - 1}`;
+  return fail(field, expected, value);
+}
+
+function fault(value: unknown, path: string, context: FaultContext): ScenarioFault {
+  const { slots } = context;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "an object", value);
+  const kind = (value as JsonObject).kind;
+  const fields = typeof kind === "string" ? FAULT_FIELDS[kind] : undefined;
+  // An unknown kind is left to parseFault, whose message lists the kinds.
+  const record = fields === undefined ? (value as JsonObject) : object(value, path, ["kind", ...fields, "atSlot", "untilSlot"]);
+  const atSlot = integer(required(record, "atSlot", path, `an integer from 0 to ${slots - 1}`), join(path, "atSlot"), 0, slots - 1);
+  const until = record.untilSlot;
+  if (until !== undefined && (typeof until !== "number" || !Number.isInteger(until) || until <= atSlot || until > slots)) {
+    fail(join(path, "untilSlot"), `a slot after atSlot (${atSlot}), at most ${slots} (the end of the run)`, until);
+  }
+  const { atSlot: _atSlot, untilSlot: _untilSlot, ...injected } = record;
+  const addressOfVictim = victimRole(injected.address, join(path, "address"), context.victims);
+  const censorLeader = injected.kind === "censor" && injected.nodes === "leader";
+  // Roles become placeholders the devnet accepts; the run puts the real address and member in.
+  const checked = { ...injected, ...(addressOfVictim === undefined ? {} : { address: zeroAddress }), ...(censorLeader ? { nodes: [0] } : {}) };
+  try {
+    return { atSlot, untilSlot: until, fault: parseFault(checked, context.chainIds, context.sequencers), addressOfVictim, censorLeader };
+  } catch (error) {
+    if (!(error instanceof InvalidFaultError)) throw error;
+    const field = (error.data as { field?: string } | undefined)?.field;
+    throw new ScenarioError({ field: field === undefined ? path : join(path, field), reason: error.shortMessage, cause: error });
+  }
+}
+
+function faults(value: unknown, path: string, context: FaultContext): ScenarioFault[] {
+  return array(value, path).map((item, i) => fault(item, `${path}[${i}]`, context));
+}
+
+/** What a configuration takes from the top level when it does not say. */
+interface ConfigurationDefaults {
+  sequencers: number;
+  /** The top-level `faults` as written: checked again against each configuration's committee. */
+  faults: unknown;
+  viewTimeoutMs: number;
+}
+
+function sequencers(value: unknown, field: string): number {
+  return integer(value, field, 1, MAX_SEQUENCERS);
+}
+
+function viewTimeoutMs(value: unknown, field: string): number {
+  return integer(value, field, 1, 3_600_000);
+}
+
+/** Top-level faults for one configuration; an error names the top-level field and the configuration it failed for. */
+function inheritedFaults(defaults: ConfigurationDefaults, context: FaultContext, configuration: string | undefined): ScenarioFault[] {
+  if (defaults.faults === undefined) return [];
+  try {
+    return faults(defaults.faults, "faults", context);
+  } catch (error) {
+    if (!(error instanceof ScenarioError) || configuration === undefined) throw error;
+    const members = context.sequencers === 1 ? "1 sequencer" : `${context.sequencers} sequencers`;
+    const reason = `${error.reason} (in configuration "${configuration}", with ${members})`;
+    throw new ScenarioError({ field: error.field, reason, cause: error });
+  }
+}
+
+function configurations(value: unknown, defaults: ConfigurationDefaults, context: Omit<FaultContext, "sequencers">): ScenarioConfiguration[] {
+  const list = array(value, "configurations");
+  if (list.length === 0) fail("configurations", "at least one configuration", value);
+  const names: string[] = [];
+  return list.map((item, i) => {
+    const path = `configurations[${i}]`;
+    const record = object(item, path, ["name", "sequencers", "faults", "viewTimeoutMs"]);
+    const name = required(record, "name", path, "a non-empty string");
+    if (typeof name !== "string" || name.trim() === "") fail(join(path, "name"), "a non-empty string", name);
+    if (names.includes(name)) throw new ScenarioError({ field: join(path, "name"), reason: `"${name}" is listed twice` });
+    names.push(name);
+    const members = record.sequencers === undefined ? defaults.sequencers : sequencers(record.sequencers, join(path, "sequencers"));
+    const faultContext = { ...context, sequencers: members };
+    return {
+      name,
+      sequencers: members,
+      faults: record.faults === undefined ? inheritedFaults(defaults, faultContext, name) : faults(record.faults, join(path, "faults"), faultContext),
+      viewTimeoutMs: record.viewTimeoutMs === undefined ? defaults.viewTimeoutMs : viewTimeoutMs(record.viewTimeoutMs, join(path, "viewTimeoutMs")),
+    };
+  });
+}
+
+const TOP_LEVEL = [
+  "name",
+  "seed",
+  "rollups",
+  "slots",
+  "slotMs",
+  "pool",
+  "pools",
+  "victims",
+  "users",
+  "searchers",
+  "policies",
+  "committee",
+  "sequencers",
+  "faults",
+  "viewTimeoutMs",
+  "configurations",
+] as const;
 
 /**
  * Validates a parsed scenario file and resolves it: defaults filled in
@@ -426,6 +629,26 @@ export function parseScenario(json: unknown): Scenario {
     throw new ScenarioError({ field: "victims", reason: 'a scenario needs at least one victim or "users" to trade' });
   }
   const searchers = record.searchers === undefined ? [] : array(record.searchers, "searchers").map((item, i) => searcher(item, `searchers[${i}]`));
+  const resolvedPolicies = policies(required(record, "policies", "", `a list of ${POLICY_NAMES.join(", ")}`));
+  const resolvedCommittee = record.committee === undefined ? { ...SCENARIO_DEFAULTS.committee } : committee(record.committee);
+
+  const defaults: ConfigurationDefaults = {
+    sequencers: record.sequencers === undefined ? SCENARIO_DEFAULTS.sequencers : sequencers(record.sequencers, "sequencers"),
+    faults: record.faults,
+    viewTimeoutMs: record.viewTimeoutMs === undefined ? SCENARIO_DEFAULTS.viewTimeoutSlots * slotMs : viewTimeoutMs(record.viewTimeoutMs, "viewTimeoutMs"),
+  };
+  const faultContext = { slots, victims: victims.length, chainIds: rollupChainIds(rollups) };
+  const resolvedConfigurations =
+    record.configurations === undefined
+      ? [
+          {
+            name: SCENARIO_DEFAULTS.configurationName,
+            sequencers: defaults.sequencers,
+            faults: inheritedFaults(defaults, { ...faultContext, sequencers: defaults.sequencers }, undefined),
+            viewTimeoutMs: defaults.viewTimeoutMs,
+          },
+        ]
+      : configurations(record.configurations, defaults, faultContext);
 
   return {
     name,
@@ -437,8 +660,9 @@ export function parseScenario(json: unknown): Scenario {
     victims,
     users: resolvedUsers,
     searchers,
-    policies: policies(required(record, "policies", "", `a list of ${POLICY_NAMES.join(", ")}`)),
-    committee: record.committee === undefined ? { ...SCENARIO_DEFAULTS.committee } : committee(record.committee),
+    policies: resolvedPolicies,
+    committee: resolvedCommittee,
+    configurations: resolvedConfigurations,
   };
 }
 

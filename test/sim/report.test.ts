@@ -20,6 +20,7 @@ const TOKEN = 10n ** 18n;
 const CHROMIUM = "/usr/bin/chromium";
 
 const policy = (name: string, values: Partial<PolicyResult>): PolicyResult => ({
+  configuration: "default",
   policy: name,
   searcherProfit: "0.000000000000000000",
   searcherGasCost: "0.000000000000000000",
@@ -29,6 +30,11 @@ const policy = (name: string, values: Partial<PolicyResult>): PolicyResult => ({
   dropped: 0,
   latencyMs: { p50: 0, p99: 0 },
   transactions: 0,
+  censored: { transactions: 0, notIncluded: 0, timeToInclusionMs: { p50: null, p99: null, max: null } },
+  forcedInclusions: 0,
+  slotsWithoutBatch: 0,
+  failovers: 0,
+  equivocationsProved: 0,
   ...values,
 });
 
@@ -39,6 +45,7 @@ const result: ScenarioResult = {
   seed: 7,
   rollups: 2,
   slots: 1,
+  configurations: [{ name: "default", sequencers: 1, faults: 0, viewTimeoutMs: 2000 }],
   generatedAt: "2025-01-01T00:00:00.000Z",
   policies: [
     policy("fcfs", {
@@ -80,6 +87,32 @@ const result: ScenarioResult = {
 };
 
 const allZero: ScenarioResult = { ...result, name: "baseline", policies: result.policies.map((p) => policy(p.policy, {})) };
+
+// A censored transaction: never included by a lone censoring sequencer, included after one failover by a committee.
+const censorship: ScenarioResult = {
+  ...result,
+  name: "censorship",
+  slots: 3,
+  configurations: [
+    { name: "lone-censor", sequencers: 1, faults: 1, viewTimeoutMs: 500 },
+    { name: "committee", sequencers: 4, faults: 1, viewTimeoutMs: 500 },
+  ],
+  policies: [
+    policy("fcfs", {
+      configuration: "lone-censor",
+      transactions: 2,
+      censored: { transactions: 1, notIncluded: 1, timeToInclusionMs: { p50: null, p99: null, max: null } },
+      slotsWithoutBatch: 2,
+    }),
+    policy("fcfs", {
+      configuration: "committee",
+      transactions: 3,
+      censored: { transactions: 1, notIncluded: 0, timeToInclusionMs: { p50: 1500, p99: 1500, max: 1500 } },
+      slotsWithoutBatch: 2,
+      failovers: 1,
+    }),
+  ],
+};
 
 const METRIC_LABELS = [
   "Searcher profit (tokens)",
@@ -160,6 +193,47 @@ describe("report formatting", () => {
     expect(header.indexOf("priority-fee") + "priority-fee".length).to.equal(row.indexOf("5", header.indexOf("fcfs") + 5) + 1);
   });
 
+  it("leaves the censorship table out of a run without a committee or faults", () => {
+    expect(formatTable(result)).to.not.include("Censorship");
+    expect(renderHtml(result)).to.not.include('id="censorship"');
+  });
+
+  it("heads each column with its configuration and policy when a run compares configurations", () => {
+    const lines = formatTable(censorship).split("\n");
+    expect(lines[0]).to.equal("censorship — seed 7 · 2 rollups · 3 slots · 2 configurations · 1 policy");
+    const configurations = lines.findIndex((line) => line.trim().startsWith("lone-censor"));
+    expect(lines[configurations]?.trim().split(/\s{2,}/)).to.deep.equal(["lone-censor", "committee"]);
+    expect(lines[configurations + 1]?.trim().split(/\s{2,}/)).to.deep.equal(["fcfs", "fcfs"]);
+    expect(lines.find((line) => line.startsWith("Transactions"))?.split(/\s{2,}/).slice(1)).to.deep.equal(["2", "3"]);
+  });
+
+  it("adds one censorship row per configuration and policy, a transaction never included shown as never", () => {
+    const lines = formatTable(censorship).split("\n");
+    const row = (configuration: string) => lines.find((line) => line.startsWith(`${configuration}  `))?.split(/\s{2,}/);
+    expect(row("lone-censor")).to.deep.equal(["lone-censor", "fcfs", "1", "1", "0", "never", "never", "never", "2", "0", "0"]);
+    expect(row("committee")).to.deep.equal(["committee", "fcfs", "1", "0", "0", "1500", "1500", "1500", "2", "1", "0"]);
+    const header = lines.find((line) => line.startsWith("Configuration")) ?? "";
+    expect(header.split(/\s{2,}/)).to.deep.equal(["Configuration", "Policy", "txs", "included", "on L1", "p50 (ms)", "p99 (ms)", "max (ms)", "w/o batch", "Failovers", "proved"]);
+    expect(lines.find((line) => line.startsWith("committee  "))?.length).to.equal(header.length);
+  });
+
+  it("shows - for times when no transaction was censored", () => {
+    const quiet = { ...censorship, policies: [policy("fcfs", { configuration: "lone-censor" }), policy("fcfs", { configuration: "committee" })] };
+    const lines = formatTable(quiet).split("\n");
+    expect(lines.find((line) => line.startsWith("committee  "))?.split(/\s{2,}/).slice(5, 8)).to.deep.equal(["-", "-", "-"]);
+  });
+
+  it("puts the censorship table on the page, one row per configuration and policy", () => {
+    const html = renderHtml(censorship);
+    const table = /<table id="censorship">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+    expect(table).to.include('<th scope="col">Inclusion max (ms)</th>').and.include('<th scope="col">Failovers</th>');
+    expect(table.match(/<tr>/g)).to.have.length(3);
+    expect(table).to.include('<th scope="row">lone-censor</th><th scope="row">fcfs</th><td title="1">1</td><td title="1">1</td>');
+    expect(table).to.include('<td title="null">never</td>');
+    expect(html).to.include('data-policy="committee · fcfs" data-metric="latencyP50"');
+    expect(html).to.include("<th scope=\"col\">lone-censor<br>fcfs</th>");
+  });
+
   it("rejects a result whose amounts are not decimals", () => {
     const broken = { ...result, policies: [policy("fcfs", { searcherProfit: "12,5" })] };
     expect(() => formatTable(broken)).to.throw(ReportDataError);
@@ -229,6 +303,7 @@ describe("report in a browser", () => {
   for (const [name, run] of [
     ["a run with gains, a loss and zeros", result],
     ["an all-zero run", allZero],
+    ["a run comparing configurations", censorship],
   ] as const) {
     it(`draws every chart with one bar per policy per metric for ${name}`, async () => {
       // Any request at all would mean the page is not self-contained.
@@ -252,8 +327,9 @@ describe("report in a browser", () => {
         );
         expect(bars.length, `${id} bars`).to.equal(run.policies.length * metrics.length);
         for (const p of run.policies) {
+          const category = run.configurations.length > 1 ? `${p.configuration} · ${p.policy}` : p.policy;
           for (const metric of metrics) {
-            const bar = bars.filter((b) => b.policy === p.policy && b.metric === metric);
+            const bar = bars.filter((b) => b.policy === category && b.metric === metric);
             expect(bar, `${id} ${p.policy} ${metric}`).to.have.length(1);
             const { value, width, height } = bar[0] as (typeof bars)[number];
             expect(width, `${id} ${p.policy} ${metric} width`).to.be.greaterThan(0);

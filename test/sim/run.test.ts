@@ -1,14 +1,16 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
-import { parseUnits } from "viem";
+import { parseUnits, zeroAddress } from "viem";
 import { PROJECT_ROOT } from "../../rollups/chain.ts";
+import { formatTable } from "../../sim/report/table.ts";
 import type { ScenarioResult } from "../../sim/report/types.ts";
-import { runScenario } from "../../sim/scenario/run.ts";
+import { censoredBy, censorship, runScenario } from "../../sim/scenario/run.ts";
 import { loadScenario, parseScenario } from "../../sim/scenario/schema.ts";
 import { runCli } from "../support/fixtures.ts";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "sim", "examples", "one-sandwich.json");
+const CENSORSHIP_EXAMPLE = path.join(PROJECT_ROOT, "sim", "examples", "censorship.json");
 
 /** Uniswap v2's output with a 0.3% fee, written out again here so the test does not trust sim/amm.ts. */
 function out(amountIn: bigint, reserveIn: bigint, reserveOut: bigint): bigint {
@@ -106,5 +108,112 @@ describe("scenario runs", () => {
     const run = await runCli(["scenario", "run", file]);
     expect(run.code).to.equal(1);
     expect(run.stderr).to.contain("victims[0].slippageBps");
+  });
+});
+
+describe("censorship metrics", () => {
+  const clock = { slotMs: 1000, viewTimeoutMs: 400 };
+
+  it("counts the slot a transaction was sent in, and a view timeout per failover in the slot that included it", () => {
+    const result = censorship(
+      [
+        { sentSlot: 2, included: { slot: 2, failovers: 0 } },
+        { sentSlot: 0, included: { slot: 2, failovers: 1 } },
+        { sentSlot: 1, included: { slot: 2, failovers: 2 } },
+      ],
+      clock,
+    );
+    expect(result).to.deep.equal({ transactions: 3, notIncluded: 0, timeToInclusionMs: { p50: 2800, p99: 3400, max: 3400 } });
+  });
+
+  it("never counts a transaction that was not included as 0: its percentiles and the maximum are null", () => {
+    const result = censorship(
+      [
+        { sentSlot: 0, included: undefined },
+        { sentSlot: 0, included: { slot: 0, failovers: 0 } },
+      ],
+      clock,
+    );
+    expect(result).to.deep.equal({ transactions: 2, notIncluded: 1, timeToInclusionMs: { p50: null, p99: null, max: null } });
+    expect(censorship([], clock).timeToInclusionMs).to.deep.equal({ p50: null, p99: null, max: null });
+  });
+
+  const victim = "0x00000000000000000000000000000000000000aA" as const;
+  const pool = "0x00000000000000000000000000000000000000bB" as const;
+  const cases: [name: string, window: Parameters<typeof censoredBy>[0][number], covered: boolean][] = [
+    ["its sender, on every rollup", { address: victim, chainId: undefined, from: 0, until: 3 }, true],
+    ["its recipient, whatever the address's case", { address: "0x00000000000000000000000000000000000000BB", chainId: 901, from: 0, until: 3 }, true],
+    ["someone else", { address: zeroAddress, chainId: undefined, from: 0, until: 3 }, false],
+    ["another rollup", { address: victim, chainId: 902, from: 0, until: 3 }, false],
+    ["slots after it was included", { address: victim, chainId: undefined, from: 3, until: 5 }, false],
+    ["slots before it was sent", { address: victim, chainId: undefined, from: 0, until: 1 }, false],
+    ["the slot that included it", { address: victim, chainId: undefined, from: 2, until: 3 }, true],
+  ];
+  for (const [name, window, covered] of cases) {
+    it(`${covered ? "counts" : "does not count"} a transaction as censored by a fault naming ${name}`, () => {
+      expect(censoredBy([window], { from: victim, to: pool, chainId: 901, slot: 1, lastPending: 2 })).to.equal(covered);
+    });
+  }
+});
+
+describe("censorship scenario runs", () => {
+  const base = {
+    name: "censored",
+    seed: 3,
+    rollups: 2,
+    slotMs: 1000,
+    viewTimeoutMs: 500,
+    pool: { rollup: 0, reserveIn: "1000000", reserveOut: "1000000" },
+    policies: ["fcfs"],
+  };
+  const censor = (nodes: "leader" | "all") => [{ kind: "censor", address: "victim:0", nodes, atSlot: 0 }];
+
+  it("gets a transaction one member censors in at once after a failover, and one every member censors never", async () => {
+    const result = await runScenario(
+      parseScenario({
+        ...base,
+        slots: 2,
+        victims: [{ amountIn: "100", slippageBps: 100 }],
+        configurations: [
+          { name: "one-censor", sequencers: 4, faults: censor("leader") },
+          { name: "all-censor", sequencers: 4, faults: censor("all") },
+        ],
+      }),
+    );
+    const [one, all] = result.policies;
+    expect(one).to.include({ configuration: "one-censor", forcedInclusions: 0, equivocationsProved: 0 });
+    expect(one!.failovers).to.be.at.least(1);
+    // Included in the slot it was sent in: one slot, and a view timeout for each failover of that slot.
+    expect(one!.censored).to.deep.equal({ transactions: 1, notIncluded: 0, timeToInclusionMs: { p50: 1500, p99: 1500, max: 1500 } });
+    expect(all).to.include({ configuration: "all-censor", forcedInclusions: 0, failovers: 0, slotsWithoutBatch: 2, transactions: 0 });
+    expect(all!.censored).to.deep.equal({ transactions: 1, notIncluded: 1, timeToInclusionMs: { p50: null, p99: null, max: null } });
+  });
+
+  it("gets a transaction every member censors in through L1's forced inclusion", async () => {
+    const result = await runScenario(
+      parseScenario({
+        ...base,
+        slots: 2,
+        victims: [{ amountIn: "100", slippageBps: 100, forceAfterSlots: 1 }],
+        sequencers: 4,
+        faults: censor("all"),
+      }),
+    );
+    const [entry] = result.policies;
+    // Sent in slot 0, left out of it, forced through L1 and included in slot 1: two slots.
+    expect(entry).to.include({ configuration: "default", forcedInclusions: 1, failovers: 0, slotsWithoutBatch: 1, transactions: 1 });
+    expect(entry!.censored).to.deep.equal({ transactions: 1, notIncluded: 0, timeToInclusionMs: { p50: 2000, p99: 2000, max: 2000 } });
+  });
+
+  it("runs the censorship example as written, with a censorship table", async () => {
+    const result = await runScenario(await loadScenario(CENSORSHIP_EXAMPLE));
+    expect(result.policies.map((entry) => [entry.configuration, entry.policy])).to.deep.equal([
+      ["single-censoring", "fcfs"],
+      ["committee-one-censor", "fcfs"],
+      ["committee-all-censor", "fcfs"],
+    ]);
+    for (const entry of result.policies) expect(entry.censored.notIncluded, entry.configuration).to.equal(0);
+    expect(result.policies.map((entry) => entry.forcedInclusions)).to.deep.equal([1, 0, 1]);
+    expect(formatTable(result)).to.include("Censorship and liveness");
   });
 });

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { zeroAddress } from "viem";
+import { InvalidFaultError, parseFault } from "../../sequencer/faults.ts";
 import { createRandom, RandomParameterError } from "../../sim/random.ts";
 import { jsonSyntaxErrorOffset, positionAt } from "../../sim/scenario/json-error.ts";
 import { loadScenario, parseScenario, type Scenario, ScenarioError } from "../../sim/scenario/index.ts";
@@ -41,11 +43,12 @@ describe("scenario files", () => {
       slots: 1,
       slotMs: 1000,
       pools: [{ rollup: 0, reserveIn: 1_000_000n * TOKEN, reserveOut: 1_000_000n * TOKEN, feeBps: 30 }],
-      victims: [{ amountIn: 10_000n * TOKEN, slippageBps: 100, depositOn: 1, pool: 0, slot: 0, tipWei: GWEI }],
+      victims: [{ amountIn: 10_000n * TOKEN, slippageBps: 100, depositOn: 1, pool: 0, slot: 0, tipWei: GWEI, forceAfterSlots: undefined }],
       users: undefined,
       searchers: [{ strategy: "sandwich", as: "searcher", headStartMs: 50, gasPriceWei: undefined }],
       policies: ["fcfs", "priority-fee", "encrypted", "fair-random"],
       committee: { threshold: 2, size: 3 },
+      configurations: [{ name: "default", sequencers: 1, faults: [], viewTimeoutMs: 2000 }],
     };
     expect(parseScenario(example)).to.deep.equal(expected);
   });
@@ -72,7 +75,9 @@ describe("scenario files", () => {
       { rollup: 0, reserveIn: 500_500_000_000_000_000_000n, reserveOut: 1n, feeBps: 30 },
       { rollup: 1, reserveIn: 1_000n * TOKEN, reserveOut: 2_000n * TOKEN, feeBps: 5 },
     ]);
-    expect(scenario.victims).to.deep.equal([{ amountIn: TOKEN / 2n, slippageBps: 50, depositOn: 0, pool: 1, slot: 19, tipWei: 2_500_000_000n }]);
+    expect(scenario.victims).to.deep.equal([
+      { amountIn: TOKEN / 2n, slippageBps: 50, depositOn: 0, pool: 1, slot: 19, tipWei: 2_500_000_000n, forceAfterSlots: undefined },
+    ]);
     expect(scenario.users).to.deep.equal({
       count: 50,
       arrivalPerSlot: 3.5,
@@ -92,6 +97,36 @@ describe("scenario files", () => {
     const uniform = parseScenario({ ...base, users: { count: 1, arrivalPerSlot: 1, tradeSize: { distribution: "uniform", min: "1", max: "1" }, slippageBps: 10_000 } });
     expect(uniform.users?.tradeSize).to.deep.equal({ distribution: "uniform", min: TOKEN, max: TOKEN });
     expect(fixed.victims).to.deep.equal([]);
+  });
+
+  it("completes each configuration from the top level, and keeps fault roles for the run to fill in", () => {
+    const scenario = parseScenario({
+      ...example,
+      slots: 4,
+      slotMs: 500,
+      victims: [{ amountIn: "1", slippageBps: 10, depositOn: 1, forceAfterSlots: 3 }],
+      sequencers: 4,
+      faults: [{ kind: "crash", node: "leader", forSlots: 1, atSlot: 1 }],
+      configurations: [
+        { name: "inherits" },
+        { name: "own", sequencers: 2, viewTimeoutMs: 300, faults: [{ kind: "censor", address: "victim:0", nodes: "leader", chainId: 902, atSlot: 0, untilSlot: 2 }] },
+      ],
+    });
+    expect(scenario.victims[0]?.forceAfterSlots).to.equal(3);
+    expect(scenario.configurations).to.deep.equal([
+      {
+        name: "inherits",
+        sequencers: 4,
+        faults: [{ atSlot: 1, untilSlot: undefined, fault: { kind: "crash", node: "leader", forSlots: 1 }, addressOfVictim: undefined, censorLeader: false }],
+        viewTimeoutMs: 1000,
+      },
+      {
+        name: "own",
+        sequencers: 2,
+        faults: [{ atSlot: 0, untilSlot: 2, fault: { kind: "censor", address: zeroAddress, chainId: 902, nodes: [0] }, addressOfVictim: 0, censorLeader: true }],
+        viewTimeoutMs: 300,
+      },
+    ]);
   });
 
   const invalid: [name: string, change: (scenario: Json) => void, field: string][] = [
@@ -144,6 +179,42 @@ describe("scenario files", () => {
     ["a negative arrival rate", (s) => (s.users = { count: 1, arrivalPerSlot: -1, tradeSize: { distribution: "fixed", amount: "1" }, slippageBps: 50 }), "users.arrivalPerSlot"],
     ["users with every rollup holding a pool", (s) => ((s.rollups = 1), (s.victims = []), (s.users = { count: 1, arrivalPerSlot: 1, tradeSize: { distribution: "fixed", amount: "1" }, slippageBps: 50 })), "users.depositOn"],
     ["a committee threshold above its size", (s) => (s.committee = { threshold: 4, size: 3 }), "committee.threshold"],
+    ["17 sequencers", (s) => (s.sequencers = 17), "sequencers"],
+    ["a fault without atSlot", (s) => (s.faults = [{ kind: "equivocate", node: 0 }]), "faults[0].atSlot"],
+    ["a fault at a slot past the last", (s) => (s.faults = [{ kind: "equivocate", node: 0, atSlot: 1 }]), "faults[0].atSlot"],
+    ["a fault at a negative slot", (s) => (s.faults = [{ kind: "equivocate", node: 0, atSlot: -1 }]), "faults[0].atSlot"],
+    ["a fault of an unknown kind", (s) => (s.faults = [{ kind: "meteor", atSlot: 0 }]), "faults[0].kind"],
+    ["a fault on a member the committee does not have", (s) => ((s.sequencers = 4), (s.faults = [{ kind: "crash", node: 4, atSlot: 0 }])), "faults[0].node"],
+    ["a censor on a rollup the scenario does not have", (s) => (s.faults = [{ kind: "censor", address: zeroAddress, chainId: 903, atSlot: 0 }]), "faults[0].chainId"],
+    [
+      "a fault that ends before it starts",
+      (s) => ((s.slots = 5), (s.faults = [{ kind: "censor", address: "victim:0", atSlot: 3, untilSlot: 2 }])),
+      "faults[0].untilSlot",
+    ],
+    ["a fault that ends as it starts", (s) => ((s.slots = 5), (s.faults = [{ kind: "censor", address: "victim:0", atSlot: 3, untilSlot: 3 }])), "faults[0].untilSlot"],
+    ["a fault that ends after the run", (s) => ((s.slots = 5), (s.faults = [{ kind: "censor", address: "victim:0", atSlot: 3, untilSlot: 6 }])), "faults[0].untilSlot"],
+    ["a victim role past the last victim", (s) => (s.faults = [{ kind: "censor", address: "victim:1", atSlot: 0 }]), "faults[0].address"],
+    ["an address that is neither an address nor a role", (s) => (s.faults = [{ kind: "censor", address: "victim", atSlot: 0 }]), "faults[0].address"],
+    ["a misspelt fault field", (s) => (s.faults = [{ kind: "censor", address: "victim:0", chainid: 901, atSlot: 0 }]), "faults[0].chainid"],
+    ["faults that are not a list", (s) => (s.faults = { kind: "equivocate", node: 0, atSlot: 0 }), "faults"],
+    ["a forceAfterSlots of zero", (s) => ((s.slots = 3), (victim0(s).forceAfterSlots = 0)), "victims[0].forceAfterSlots"],
+    ["a forceAfterSlots that ends after the run", (s) => ((s.slots = 3), (victim0(s).forceAfterSlots = 3)), "victims[0].forceAfterSlots"],
+    ["a forceAfterSlots for a victim of the last slot", (s) => (victim0(s).forceAfterSlots = 1), "victims[0].forceAfterSlots"],
+    ["a fractional view timeout", (s) => (s.viewTimeoutMs = 0.5), "viewTimeoutMs"],
+    ["an empty configurations list", (s) => (s.configurations = []), "configurations"],
+    ["a configuration without a name", (s) => (s.configurations = [{ sequencers: 2 }]), "configurations[0].name"],
+    ["two configurations with one name", (s) => (s.configurations = [{ name: "a" }, { name: "a" }]), "configurations[1].name"],
+    ["a misspelt configuration field", (s) => (s.configurations = [{ name: "a", sequencer: 4 }]), "configurations[0].sequencer"],
+    [
+      "a configuration's fault on a member its committee does not have",
+      (s) => (s.configurations = [{ name: "a", sequencers: 2, faults: [{ kind: "equivocate", node: 2, atSlot: 0 }] }]),
+      "configurations[0].faults[0].node",
+    ],
+    [
+      "a top-level fault on a member a configuration's committee does not have",
+      (s) => ((s.sequencers = 4), (s.faults = [{ kind: "equivocate", node: 3, atSlot: 0 }]), (s.configurations = [{ name: "four" }, { name: "two", sequencers: 2 }])),
+      "faults[0].node",
+    ],
   ];
   for (const [name, change, field] of invalid) {
     it(`rejects ${name}, naming ${field}`, () => {
@@ -164,6 +235,30 @@ describe("scenario files", () => {
     })();
     expect(error).to.be.instanceOf(ScenarioError);
     expect((error as ScenarioError).message).to.equal("Invalid scenario: victims[0].slippageBps: expected an integer from 0 to 10000, got 20000");
+  });
+
+  it("words an invalid fault as the devnet does", () => {
+    const fault = { kind: "crash", node: 4 };
+    const devnet = (() => {
+      try {
+        parseFault(fault, [901, 902], 4);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(devnet).to.be.instanceOf(InvalidFaultError);
+    const scenario = withChanges((s) => ((s.sequencers = 4), (s.faults = [{ ...fault, atSlot: 0 }])));
+    expect(() => parseScenario(scenario))
+      .to.throw(ScenarioError)
+      .with.property("reason", (devnet as InvalidFaultError).shortMessage);
+  });
+
+  it("says which configuration a top-level fault failed for", () => {
+    const scenario = withChanges((s) => ((s.faults = [{ kind: "equivocate", node: 1, atSlot: 0 }]), (s.configurations = [{ name: "pair", sequencers: 2 }, { name: "solo", sequencers: 1 }])));
+    expect(() => parseScenario(scenario))
+      .to.throw(ScenarioError)
+      .with.property("reason")
+      .that.matches(/\(in configuration "solo", with 1 sequencer\)$/);
   });
 
   it("suggests the field a misspelt key meant", () => {
