@@ -10,6 +10,7 @@ import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups
 import { hardhatRuntime } from "../rollups/chain.ts";
 import { serializeBatchPayload } from "../sequencer/batch/codec.ts";
 import { aggregateThroughput } from "./aggregate.ts";
+import { type CommitteeRun, committeeThroughput, failoverTime } from "./committee.ts";
 import { atomicMessages } from "./atomic.ts";
 import { encryptedAgainstFcfs } from "./encrypted.ts";
 import { printStartupBenchmark } from "./startup-report.ts";
@@ -20,6 +21,9 @@ const PER_SENDER = Number(process.env.BENCH_PER_SENDER ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ATOMIC_PER_SENDER = Number(process.env.BENCH_ATOMIC_PER_SENDER ?? 10);
 const AGGREGATE_PER_SENDER = Number(process.env.BENCH_AGGREGATE_PER_SENDER ?? 50);
+const COMMITTEE_ROUNDS = Number(process.env.BENCH_COMMITTEE_ROUNDS ?? 3);
+const FAILOVER_BATCH_MS = Number(process.env.BENCH_FAILOVER_BATCH_MS ?? 200);
+const FAILOVER_RUNS = Number(process.env.BENCH_FAILOVER_RUNS ?? 3);
 
 async function hardhatBaseline(chainId: number): Promise<number> {
   const hre = await hardhatRuntime();
@@ -114,6 +118,22 @@ console.log(`Encrypted mempool against fcfs, instant mode, in-process: ${SENDERS
   console.log(`  encrypted: ${fmt(encrypted.tps)} tx/s, p50 ${fmt(encrypted.p50, 1)} ms, p99 ${fmt(encrypted.p99, 1)} ms`);
   console.log(
     `  encrypted / fcfs: throughput ratio ${fmt(encrypted.tps / fcfs.tps, 2)} (goal ≥ 0.8), p99 latency ratio ${fmt(encrypted.p99 / fcfs.p99, 2)} (goal ≤ 2); p50 latency ratio ${fmt(encrypted.p50 / fcfs.p50, 2)}`,
+  );
+}
+
+console.log(`Sequencer committees, instant mode: ${SENDERS} senders x ${PER_SENDER} transfers over HTTP, best of ${COMMITTEE_ROUNDS} interleaved rounds after a warm-up round`);
+{
+  const [single, ...committees] = await committeeThroughput([1, 4, 7], SENDERS, PER_SENDER, COMMITTEE_ROUNDS);
+  const line = (run: CommitteeRun) => `${fmt(run.tps)} tx/s, p50 ${fmt(run.p50, 1)} ms, p99 ${fmt(run.p99, 1)} ms`;
+  console.log(`  1 sequencer:   ${line(single!)}`);
+  for (const run of committees) {
+    const goal = run.sequencers === 4 ? " (goal ≥ 0.7)" : "";
+    console.log(`  ${run.sequencers} sequencers: ${line(run)}; throughput ratio ${fmt(run.tps / single!.tps, 2)}${goal}`);
+  }
+  const failover = await failoverTime(FAILOVER_BATCH_MS, FAILOVER_RUNS);
+  console.log(
+    `  failover, committee of 4, --batch-ms ${FAILOVER_BATCH_MS} (view timeout ${failover.viewTimeoutMs} ms): leader crash to the next batch on L1 ` +
+      `${fmt(failover.best)} ms (best of ${FAILOVER_RUNS}; worst ${fmt(failover.worst)} ms)`,
   );
 }
 
