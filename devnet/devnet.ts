@@ -222,6 +222,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       manifest: () => ({
         l1: manifestChain(l1),
         rollups: rollups.map(manifestChain),
+        sequencers: members,
         accounts: accounts.map(({ address, privateKey }) => ({ address, privateKey })),
       }),
       stop,

@@ -15,6 +15,8 @@ export interface ManifestChain {
 export interface Manifest {
   l1: ManifestChain;
   rollups: ManifestChain[];
+  /** The sequencer committee's addresses, in rotation order (one for a single sequencer). */
+  sequencers: Address[];
   accounts: { address: Address; privateKey: Hex }[];
 }
 

@@ -148,7 +148,7 @@ export interface SequencerStatus {
   inboxConflict: InboxConflict | null;
   /** Set when a rollup could not go back to the start of a failed slot: the sequencer produces no more slots; restart the devnet. */
   brokenRollups: string | null;
-  /** Whether the sequencer is up, posting, and the inbox is its own. */
+  /** Whether the sequencer is up, posting, the inbox is its own, and enough committee members are up for a quorum. */
   healthy: boolean;
 }
 
@@ -636,7 +636,13 @@ export class SharedSequencer {
       equivocationsProved: this.#committee.equivocationsProved,
       inboxConflict: conflict,
       brokenRollups: this.#broken === undefined ? null : this.#broken.shortMessage,
-      healthy: this.#state === "running" && !down && conflict === null && this.#broken === undefined && this.#batches.failures === 0,
+      healthy:
+        this.#state === "running" &&
+        !down &&
+        conflict === null &&
+        this.#broken === undefined &&
+        this.#batches.failures === 0 &&
+        this.#committee.active.filter((member) => this.#committee.isLive(member)).length >= this.#committee.quorum,
     };
   }
 

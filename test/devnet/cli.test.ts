@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { getAddress, type Hex, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Manifest } from "../../devnet/manifest.ts";
+import { sequencerAccounts } from "../../rollups/accounts.ts";
 import { PROJECT_ROOT } from "../../rollups/chain.ts";
 import { type CliRun, collect, labelAddress, rpcResult, runCli, signTransaction, waitUntil, XROLLUP_BIN } from "../support/fixtures.ts";
 
@@ -65,6 +66,39 @@ describe("xrollup CLI", function () {
       expect(lines).to.have.length(1);
       expect(lines[0]).to.match(/^xrollup: Node >= 22\.13 is needed, this is Node \d+\.\d+\.\d+; /);
       expect(lines[0]).to.include("npx xrollup");
+    });
+  });
+
+  describe("`xrollup devnet --sequencers 4 --batch-ms 100 --port 0 --manifest FILE`", function () {
+    it("lists the committee in the manifest and names each batch's view, leader and signers in its batch log", async function () {
+      const directory = await mkdtemp(path.join(tmpdir(), "xrollup-cli-committee-"));
+      const manifestFile = path.join(directory, "devnet.json");
+      const child = spawn(process.execPath, [XROLLUP_BIN, "devnet", "--sequencers", "4", "--batch-ms", "100", "--port", "0", "--manifest", manifestFile], {
+        cwd: PROJECT_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const exited = collect(child, 60_000);
+      try {
+        await Promise.race([
+          waitUntil(() => readFile(manifestFile).then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 50, what: "the manifest" }),
+          exited.then((run) => Promise.reject(new Error(`xrollup devnet exited early with ${run.code}: ${run.stderr}`))),
+        ]);
+        const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Manifest;
+        expect(manifest.sequencers).to.deep.equal(sequencerAccounts(4).map((key) => key.address));
+        const rollup = manifest.rollups[0]!;
+        const raw = await signTransaction(manifest.accounts[1]!.privateKey, { chainId: rollup.chainId, nonce: 0, to: RECIPIENT, value: 1n });
+        await rpcResult<Hex>(rollup.rpcUrl!, "eth_sendRawTransaction", [raw]);
+        const status = await rpcResult<{ leader: string; quorum: number; members: unknown[] }>(manifest.l1.rpcUrl!, "xr_getSequencerStatus");
+        expect(status).to.deep.include({ quorum: 3 });
+        expect(status.members).to.have.length(4);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        child.kill("SIGINT");
+        await rm(directory, { recursive: true, force: true });
+      }
+      const run = await exited;
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^batch 1: slots 1-1, 1 tx, \d+ bytes, view \d+, leader 0x[0-9a-fA-F]{40}, signed by [34] \(0x[0-9a-fA-F]{40}( 0x[0-9a-fA-F]{40}){2,3}\), L1 tx 0x[0-9a-f]{64}$/m);
     });
   });
 

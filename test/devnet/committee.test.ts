@@ -206,6 +206,39 @@ describe("a sequencer committee", function () {
     });
   });
 
+  describe("of 4 in slot mode, whose leader crashes", function () {
+    let devnet: Devnet;
+    before(async function () {
+      devnet = await startTestDevnet({ rollups: 2, sequencers: 4, slotMs: 100 });
+    });
+    after(async () => devnet?.stop());
+
+    it("misses the slots of the crashed leader's views, then goes on with the next leader: nothing accepted is lost", async function () {
+      const [a] = devnet.rollups;
+      await waitUntil(() => devnet.sequencer.status().slot >= 2, { what: "two slots" });
+      devnet.sequencer.injectFault({ kind: "crash", node: "leader" });
+      const hashes: Hex[] = [];
+      for (let nonce = 0; nonce < 4; nonce++) {
+        hashes.push(await a!.provider.request({ method: "eth_sendRawTransaction", params: [await signTransfer(devnet, a!.chainId, 1, nonce, RECIPIENT, 1n)] }));
+      }
+      await waitUntil(() => hashes.every((hash) => devnet.sequencer.transactionStatus(hash)?.status === "included"), { what: "every transfer included" });
+      await waitUntil(() => devnet.sequencer.status().failovers >= 1, { what: "a failover" });
+      const slotAfter = devnet.sequencer.status().slot;
+      await waitUntil(() => devnet.sequencer.status().slot >= slotAfter + 3, { what: "three more slots" });
+      await devnet.sequencer.flush();
+      expect((await verify(devnet)).ok).to.equal(true);
+    });
+
+    it("stops when fewer members are up than a quorum, and says so: a committee of 4 tolerates one fault", async function () {
+      expect(devnet.sequencer.status().healthy).to.equal(true);
+      const up = devnet.sequencer.status().members.findIndex((member) => member.status === "up");
+      const second = devnet.sequencer.injectFault({ kind: "crash", node: up });
+      expect(devnet.sequencer.status().healthy).to.equal(false);
+      devnet.sequencer.clearFault(second);
+      expect(devnet.sequencer.status().healthy).to.equal(true);
+    });
+  });
+
   describe("of 3 relaying cross-rollup messages", function () {
     let devnet: Devnet;
     before(async function () {
