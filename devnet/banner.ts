@@ -21,6 +21,7 @@ export function formatBanner(devnet: Devnet): string {
     ...devnet.rollups.map(row),
     "",
     `  SharedInbox (L1): ${devnet.l1.contracts.SharedInbox}`,
+    ...committeeLines(devnet),
     "",
     `Accounts (${formatEther(DEV_ACCOUNT_BALANCE)} ETH each, on every chain)`,
     "========",
@@ -32,4 +33,15 @@ export function formatBanner(devnet: Devnet): string {
     "WARNING: These accounts, and their private keys, are publicly known. Never use them outside this devnet.",
   ];
   return lines.join("\n");
+}
+
+/** The sequencer committee, when there is one: its members in rotation order, the quorum, the view timeout and the gossip latency. */
+function committeeLines(devnet: Devnet): string[] {
+  const { sequencers, viewTimeoutMs, gossipMs } = devnet.config;
+  if (sequencers === 1) return [];
+  const { quorum, members } = devnet.sequencer.status();
+  return [
+    `  Sequencer committee: ${sequencers} members, quorum ${quorum}, view timeout ${viewTimeoutMs} ms, gossip ${gossipMs} ms`,
+    ...members.map(({ address }, index) => `    member ${index}: ${address}`),
+  ];
 }

@@ -81,7 +81,8 @@ export class Admission {
       throw new ReservedTransactionError({ refused: "relay-call", reason: "only the shared sequencer calls the messenger's relayMessage" });
     }
     if (decoded.gas > blockGasLimit) throw new GasLimitTooHighError({ gas: decoded.gas, blockGasLimit });
-    if (records.isLive(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
+    // As geth: a pending transaction sent again is already known; an included one's nonce is used (nonce too low, below).
+    if (records.isPending(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
     const [chainNonce, balance] = await Promise.all([
       mempool.nextNonce(chainId, decoded.from) ?? engine.nonceOf(decoded.from),
       engine.balanceOf(decoded.from),
@@ -89,7 +90,7 @@ export class Admission {
     const cost = decoded.gas * decoded.maxFeePerGas + decoded.value;
     if (balance < cost) throw new InsufficientFundsError({ from: decoded.from, balance, cost });
     // Re-checked after the awaits: other submissions may have been accepted meanwhile.
-    if (records.isLive(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
+    if (records.isPending(decoded.hash)) throw new AlreadyKnownError({ hash: decoded.hash });
     const expected = mempool.nextNonce(chainId, decoded.from) ?? chainNonce;
     const pending = mempool.pendingAt(chainId, decoded.from, decoded.nonce);
     if (pending !== undefined) {

@@ -75,10 +75,10 @@ export class TransactionRecords {
     return this.#records.has(hash);
   }
 
-  /** Whether the transaction is pending or included: a dropped one may be sent again. */
-  isLive(hash: Hex): boolean {
+  /** Whether the transaction was accepted and has no outcome yet. */
+  isPending(hash: Hex): boolean {
     const record = this.#records.get(hash);
-    return record !== undefined && record.outcome?.kind !== "dropped";
+    return record !== undefined && record.outcome === undefined;
   }
 
   /** Every transaction still pending, in no particular order. */

@@ -840,7 +840,7 @@ export class SharedSequencer {
    */
   #settleForced(transaction: SequencedTransaction, outcome: Outcome): void {
     if (this.#records.has(transaction.hash)) {
-      if (!this.#records.isLive(transaction.hash) || outcome.kind !== "included") return;
+      if (!this.#records.isPending(transaction.hash) || outcome.kind !== "included") return;
       this.#mempool.remove(transaction);
       this.#settle(transaction.hash, outcome);
       return;

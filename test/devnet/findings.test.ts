@@ -147,9 +147,10 @@ describe("findings, reproduced over HTTP with ethers", function () {
       expect(await tokenBalance(onA, token, RECIPIENT)).to.equal(100n);
       expect(await onA.getTransactionCount(resender)).to.equal(1);
 
-      // Included now: the same bytes a third time are already known.
+      // Included now: the same bytes a third time use a nonce already used, as geth and hardhat node answer (ethers: NONCE_EXPIRED).
       const again = await rpcErrorOf(sendRaw(onA, raw));
       expect(again.code).to.equal(JSON_RPC_ERROR_CODES.transactionRejected);
+      expect(again.message).to.match(/^Nonce too low/);
       expect((await transactionStatus(onA, hash))?.status).to.equal("included");
     });
 
@@ -257,7 +258,7 @@ describe("findings, reproduced over HTTP with ethers", function () {
       let previous: { provider: JsonRpcProvider; raw: Hex }[] = [];
       for (let round = 0; sent < 500; round++) {
         // Resends, byte-identical, in nonce order: what the last slot dropped for the first time is accepted again,
-        // and two it included are refused as already known.
+        // and two it included are refused: their nonces are used.
         const statuses = await Promise.all(previous.map(({ provider, raw }) => transactionStatus(provider, keccak256(raw))));
         const droppedOnce = previous.filter((_, index) => statuses[index]?.status === "dropped" && statuses[index]?.attempts === undefined);
         const included = previous.filter((_, index) => statuses[index]?.status === "included").slice(0, 2);

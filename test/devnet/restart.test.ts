@@ -266,7 +266,7 @@ async function loadAndKill(devnet: SpawnedDevnet, ledger: Ledger, scripts: Sende
         if (result === undefined) return; // Refused, dropped (instant mode answers a drop with an error) or killed: stop this sender.
         acknowledge(transaction, result);
         if (resend[index]) {
-          // The same bytes again: "already known" while pending or included; a new attempt after a drop.
+          // The same bytes again: "already known" while pending, "nonce too low" once included; a new attempt after a drop.
           const again = await send(transaction);
           if (again !== undefined) acknowledge(transaction, again);
         }
