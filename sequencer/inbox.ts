@@ -3,6 +3,7 @@ import {
   type Address,
   createPublicClient,
   createWalletClient,
+  type CustomTransport,
   custom,
   type EIP1193Provider,
   encodeDeployData,
@@ -13,6 +14,7 @@ import {
   hexToNumber,
   parseEventLogs,
   type TransactionSerializableEIP1559,
+  type WalletClient,
 } from "viem";
 import { sharedInboxArtifact } from "../contracts/artifacts.ts";
 import { XrollupError } from "../errors/base.ts";
@@ -47,14 +49,6 @@ export class BatchRejectedError extends XrollupError {
       cause,
     });
   }
-}
-
-function clients(l1: EIP1193Provider, account: Account) {
-  const transport = custom(l1);
-  return {
-    wallet: createWalletClient({ account, transport }),
-    public: createPublicClient({ transport }),
-  };
 }
 
 /** What the inbox is deployed with. */
@@ -125,13 +119,14 @@ export async function deployInbox(
  * reads the inbox.
  */
 export class BatchPoster implements L1Port, EquivocationProver {
-  readonly #wallets: Map<string, ReturnType<typeof clients>["wallet"]>;
+  readonly #wallets: Map<string, WalletClient<CustomTransport, undefined, Account>>;
   readonly #reader;
   readonly #inbox: Address;
 
   /** `members` are the committee's L1 accounts: whichever posts or proves sends from its own. */
   constructor(l1: EIP1193Provider, members: readonly Account[], inbox: Address) {
-    this.#wallets = new Map(members.map((account) => [account.address.toLowerCase(), clients(l1, account).wallet]));
+    const transport = custom(l1);
+    this.#wallets = new Map(members.map((account) => [account.address.toLowerCase(), createWalletClient({ account, transport })]));
     this.#reader = createPublicClient({ transport: custom(l1) });
     this.#inbox = inbox;
   }

@@ -201,7 +201,7 @@ export class SequencerCommittee {
     // An equivocating leader tells half the live members the whole order, the other half all of it but its last unit.
     const conflicting = faults.equivocates(leader) && order.length > 0 ? propose(withoutLastUnit(order)) : undefined;
     const received = new Map(others.map((index, position) => [index, conflicting !== undefined && position % 2 === 1 ? conflicting : honest]));
-    await this.#gossip();
+    await this.#gossipDelay();
     const votes = new Map<Hex, Address[]>([[honest.proposal.orderHash, [key.address]]]);
     if (conflicting !== undefined) votes.set(conflicting.proposal.orderHash, [key.address]);
     const voters: number[] = [];
@@ -214,7 +214,7 @@ export class SequencerCommittee {
         votes.get(sent.proposal.orderHash)!.push(this.#members[index]!.address);
       }
     }
-    await this.#gossip();
+    await this.#gossipDelay();
     // Members forward what they received: two signed proposals of one leader for one slot and view expose it.
     this.#detectEquivocation(leader, voters);
     for (const candidate of conflicting === undefined ? [honest] : [honest, conflicting]) {
@@ -238,7 +238,7 @@ export class SequencerCommittee {
     const digest = batchDigest(this.#parameters.domain, batch.hash);
     const signers: Address[] = [];
     const certificate: Signature[] = [];
-    await this.#gossip();
+    await this.#gossipDelay();
     // Each member checks the batch against its record of the slots; in this
     // process the members share one record, so the check runs once.
     if (!check(batch)) return undefined;
@@ -249,7 +249,7 @@ export class SequencerCommittee {
       certificate.push(signDigest(digest, member.privateKey));
       signers.push(member.address);
     }
-    await this.#gossip();
+    await this.#gossipDelay();
     if (signers.length < this.quorum || signers[0] !== this.#members[leader]!.address) return undefined;
     return { ...batch, certificate, signers, poster: this.#members[leader]!.address };
   }
@@ -328,7 +328,8 @@ export class SequencerCommittee {
     }
   }
 
-  #gossip(): Promise<void> | undefined {
+  /** One message's trip between members: nothing to wait for without gossip latency. */
+  #gossipDelay(): Promise<void> | undefined {
     const { gossipMs, clock } = this.#parameters;
     if (gossipMs === 0) return undefined;
     return new Promise<void>((resolve) => clock.setTimeout(resolve, gossipMs));

@@ -30,6 +30,12 @@ async function verify(devnet: Devnet) {
   return verifyFromL1({ l1: devnet.l1.provider, inbox: inboxAddress(devnet), startEngine: startGenesisEngine });
 }
 
+/** Waits until every slot produced so far is on L1. */
+async function allPosted(devnet: Devnet): Promise<void> {
+  await devnet.sequencer.flush();
+  await waitUntil(() => devnet.sequencer.status().unbatchedSlots === 0, { what: "every slot posted" });
+}
+
 /** Queues a signed transaction on L1's forced-inclusion queue, from development account `from`. */
 async function forceInclude(devnet: Devnet, from: number, chainId: number, signedTx: Hex): Promise<void> {
   const { abi } = sharedInboxArtifact();
@@ -105,8 +111,7 @@ describe("a sequencer committee", function () {
       expect(status.failovers).to.be.greaterThan(0);
       expect(status.members.filter((member) => member.status === "crashed")).to.have.length(1);
 
-      await devnet.sequencer.flush();
-      await waitUntil(() => devnet.sequencer.status().unbatchedSlots === 0, { what: "every slot posted" });
+      await allPosted(devnet);
       const members = sequencerAccounts(4).map((key) => key.address);
       const certified = await certifications(devnet);
       for (const { args } of certified) {
@@ -155,8 +160,7 @@ describe("a sequencer committee", function () {
         const raw = await signTransfer(devnet, a!.chainId, 1, nonce, RECIPIENT, 1n);
         await a!.provider.request({ method: "eth_sendRawTransaction", params: [raw] });
       }
-      await devnet.sequencer.flush();
-      await waitUntil(() => devnet.sequencer.status().unbatchedSlots === 0, { what: "every slot posted" });
+      await allPosted(devnet);
       const equivocator = sequencerAccounts(4)[1]!.address;
       const last = (await certifications(devnet)).at(-1)!;
       expect(last.args.signers!.some((signer) => isAddressEqual(signer, equivocator))).to.equal(false);
@@ -199,8 +203,7 @@ describe("a sequencer committee", function () {
       const hash = await sent;
       const status = devnet.sequencer.transactionStatus(hash)!;
       expect(status.status).to.equal("included");
-      await devnet.sequencer.flush();
-      await waitUntil(() => devnet.sequencer.status().unbatchedSlots === 0, { what: "every slot posted" });
+      await allPosted(devnet);
       expect(await inboxRead<bigint>(devnet, "nextForced")).to.equal(1n);
       expect((await verify(devnet)).ok).to.equal(true);
     });
@@ -266,8 +269,7 @@ describe("a sequencer committee", function () {
       const members = sequencerAccounts(3).map((key) => key.address);
       expect(relayers.size).to.be.greaterThan(1);
       for (const relayer of relayers) expect(members).to.include(relayer);
-      await devnet.sequencer.flush();
-      await waitUntil(() => devnet.sequencer.status().unbatchedSlots === 0, { what: "every slot posted" });
+      await allPosted(devnet);
       expect((await verify(devnet)).ok).to.equal(true);
     });
   });
@@ -324,8 +326,7 @@ describe("a sequencer committee", function () {
         const nonce = await second.sequencer.pendingNonce(rollup!.chainId, accountAddress(second, 1));
         const hash = await rollup!.provider.request({ method: "eth_sendRawTransaction", params: [await signTransfer(second, rollup!.chainId, 1, nonce, RECIPIENT, 1n)] });
         expect(second.sequencer.transactionStatus(hash)?.status).to.equal("included");
-        await second.sequencer.flush();
-        await waitUntil(() => second.sequencer.status().unbatchedSlots === 0, { what: "every slot posted" });
+        await allPosted(second);
         expect((await verify(second)).ok).to.equal(true);
       } finally {
         await second.stop();
