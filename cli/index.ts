@@ -58,7 +58,11 @@ program
   .option("--view-timeout <ms>", "how long members wait for a view's leader before the next leads (default: twice the slot, or twice --batch-ms)", integer("--view-timeout"))
   .option("--force-inclusion-delay <blocks>", "L1 blocks a transaction queued with SharedInbox.forceInclude may wait", integer("--force-inclusion-delay"), DEVNET_DEFAULTS.forceInclusionDelay)
   .option("--no-revert-protection", "include transactions that revert (as plain chains do) instead of dropping them with their reason")
+  .option("--no-cheats", "refuse the cheat methods on rollups (hardhat_setBalance, evm_mine, hardhat_impersonateAccount, …)")
   .option("--data-dir <dir>", "keep the devnet in DIR and resume it from there on the next start (survives kill -9)")
+  .option("--dump-state <file>", "write the whole devnet to FILE when it stops (start it again with --load-state)")
+  .option("--load-state <file>", "start from a devnet written by --dump-state or xr_dumpState (with the same chain options)")
+  .option("--artifacts <dir>", "a Hardhat project's artifacts directory: its ABIs decode revert reasons in errors, statuses and traces")
   .option(
     "--fault <json>",
     'inject a fault from the start, e.g. \'{"kind":"crash","forSlots":3}\' (repeatable; see the README)',

@@ -16,7 +16,7 @@ export function formatBanner(devnet: Devnet): string {
   const lines = [
     `xrollup devnet: L1 and ${devnet.rollups.length} rollup(s), shared sequencer in ${modeText}, policy ${policy}`,
     "",
-    `  ${"Chain".padEnd(12)} ${"Chain id".padEnd(9)} JSON-RPC`,
+    `  ${"Chain".padEnd(12)} ${"Chain id".padEnd(9)} JSON-RPC (HTTP; WebSocket on the same port, ws://)`,
     row(devnet.l1),
     ...devnet.rollups.map(row),
     "",
@@ -44,4 +44,12 @@ function committeeLines(devnet: Devnet): string[] {
     `  Sequencer committee: ${sequencers} members, quorum ${quorum}, view timeout ${viewTimeoutMs} ms, gossip ${gossipMs} ms`,
     ...members.map(({ address }, index) => `    member ${index}: ${address}`),
   ];
+}
+
+/** The log line of rollups joining or leaving the running devnet (`xr_addRollup`, or a revert to before it). */
+export function formatRollupsChange({ added, removed }: { added: readonly DevnetChain[]; removed: readonly DevnetChain[] }): string {
+  return [
+    ...added.map((chain) => `rollup added: ${chain.name}, chain id ${chain.chainId}, ${chain.rpcUrl ?? "(in-process)"}; the next batch registers it on L1`),
+    ...removed.map((chain) => `rollup removed: ${chain.name}, chain id ${chain.chainId} (reverted to a snapshot taken before it was added)`),
+  ].join("\n");
 }

@@ -1,8 +1,10 @@
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Hex, isHex, toHex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
 import type { SequencerMode } from "../sequencer/sequencer.ts";
+import type { DevnetState } from "./state-file.ts";
 
 /** Where the devnet serves JSON-RPC: L1 on `port`, rollup i on `rollupPort + i`. */
 export interface RpcConfig {
@@ -26,6 +28,8 @@ export interface DevnetConfig {
   maxMessageDepth: number;
   /** Drop transactions that would revert, with their reason, instead of including them reverted. */
   revertProtection: boolean;
+  /** Whether rollup endpoints serve the cheat methods (`hardhat_setBalance`, `evm_mine`, …), recorded in the batches; `--no-cheats` turns them off. */
+  cheats: boolean;
   /** Seed of the devnet's randomness: slot seeds (fair ordering) and the encryption committee's keys. */
   seed: Hex;
   /** The threshold-encryption committee: `threshold` of `size` members decrypt. */
@@ -44,10 +48,20 @@ export interface DevnetConfig {
   faults: readonly unknown[];
   /** Where the devnet keeps what must survive a restart (`--data-dir`); `undefined` keeps everything in memory. */
   dataDir: string | undefined;
+  /** A dumped devnet to start from (`--load-state`): a state file (its resolved path) or the state itself; `undefined` starts afresh. */
+  loadState: string | DevnetState | undefined;
+  /**
+   * A Hardhat project's artifacts directory (`--artifacts`, resolved to an
+   * absolute path), whose ABIs decode revert reasons and name a trace's
+   * functions besides xrollup's own; read again when an unknown error shows.
+   */
+  artifacts: string | undefined;
 }
 
 /** What a caller may set; everything else takes {@link DEVNET_DEFAULTS}. */
-export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults" | "dataDir" | "viewTimeoutMs">> & {
+export type DevnetUserConfig = Partial<Omit<DevnetConfig, "mode" | "rpc" | "seed" | "faults" | "dataDir" | "viewTimeoutMs" | "loadState">> & {
+  /** Start from a dumped devnet (`--load-state`): a state file's path, or what `xr_dumpState` / `devnet.dumpState()` gave. */
+  loadState?: string | DevnetState;
   /** How long members wait for a view's leader, in ms; default twice the slot (instant mode: twice `batchMs`). */
   viewTimeoutMs?: number;
   /** Keep the devnet in this directory and resume it from there on the next start (`--data-dir`). */
@@ -73,6 +87,7 @@ export const DEVNET_DEFAULTS = {
   policy: "fcfs",
   maxMessageDepth: 4,
   revertProtection: true,
+  cheats: true,
   seed: 1,
   committee: { threshold: 2, size: 3 },
   sequencers: 1,
@@ -150,6 +165,7 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     mode,
     maxMessageDepth,
     revertProtection,
+    cheats: user.cheats ?? DEVNET_DEFAULTS.cheats,
     seed,
     committee: { ...committee },
     sequencers,
@@ -159,6 +175,8 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
     rpc: resolveRpc(user.rpc, rollups),
     faults: [...(user.faults ?? [])],
     dataDir: user.dataDir === undefined ? undefined : path.resolve(user.dataDir),
+    loadState: typeof user.loadState === "string" ? path.resolve(user.loadState) : user.loadState,
+    artifacts: resolveArtifacts(user.artifacts),
   };
 }
 
@@ -175,4 +193,14 @@ function checkInteger(option: string, value: number, min: number, max: number): 
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new InvalidDevnetConfigError({ option, reason: `expected an integer from ${min} to ${max}, got ${value}` });
   }
+}
+
+/** The artifacts directory as an absolute path, checked to be a directory. */
+function resolveArtifacts(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  const resolved = path.resolve(dir);
+  if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {
+    throw new InvalidDevnetConfigError({ option: "artifacts", reason: `${resolved} is not a directory; give a Hardhat project's artifacts directory (npx hardhat build writes it)` });
+  }
+  return resolved;
 }

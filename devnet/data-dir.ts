@@ -2,23 +2,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { XrollupError } from "../errors/base.ts";
-import type { JournalEntry, SequencerJournal } from "../sequencer/ports.ts";
-
-/** One state-changing request L1 served, as replayed on restart. */
-export interface L1LogEntry {
-  method: string;
-  params: unknown[];
-  /** Timestamp of the first block the request mined, if it mined one. */
-  minedTimestamp: number | null;
-}
-
-/** What identifies a devnet in its data directory: a restart must match it. */
-export interface DataDirIdentity {
-  /** Unix timestamp (seconds) of every chain's genesis. */
-  genesisTimestamp: number;
-  /** The options that define the chains, as first started. */
-  chains: Record<string, unknown>;
-}
+import type { JournalEntry } from "../sequencer/ports.ts";
+import type { L1LogEntry } from "./l1-log.ts";
+import { type DevnetHistory, type DevnetIdentity, type DurableLogStore, fromTaggedJson, type LogLengths, toTaggedJson } from "./log.ts";
 
 /** Thrown when the data directory cannot be opened or does not belong to this devnet. */
 export class DataDirError extends XrollupError {
@@ -42,7 +28,7 @@ const LAYOUT_VERSION = 1;
  * `synchronous=NORMAL` in WAL mode survives a process crash (not a power
  * cut, which a devnet need not survive).
  */
-export class DataDir implements SequencerJournal {
+export class DataDir implements DurableLogStore {
   readonly dir: string;
   readonly #db: DatabaseSync;
   readonly #appendJournal;
@@ -84,9 +70,9 @@ export class DataDir implements SequencerJournal {
   }
 
   /** The identity stored at first start, or `undefined` for a new directory. */
-  identity(): DataDirIdentity | undefined {
+  identity(): DevnetIdentity | undefined {
     const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
-    return row === undefined ? undefined : (JSON.parse(row.value) as DataDirIdentity);
+    return row === undefined ? undefined : (JSON.parse(row.value) as DevnetIdentity);
   }
 
   /** Empties a directory whose first start never finished. */
@@ -97,35 +83,53 @@ export class DataDir implements SequencerJournal {
   }
 
   /** Stores the identity of a new devnet: from now on, a restart replays it. */
-  setIdentity(identity: DataDirIdentity): void {
+  setIdentity(identity: DevnetIdentity): void {
     this.#db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(JSON.stringify(identity));
+  }
+
+  /** Stores a whole history in an empty directory (`--load-state`), in one transaction: from now on, a restart replays it. */
+  import(history: DevnetHistory): void {
+    this.#transaction(() => {
+      for (const entry of history.l1Log) this.appendL1(entry);
+      for (const entry of history.journal) this.#appendJournal.run(toTaggedJson(entry));
+      this.setIdentity(history.identity);
+    });
   }
 
   append(entries: readonly JournalEntry[]): void {
     this.#transaction(() => {
-      for (const entry of entries) this.#appendJournal.run(toJson(entry));
+      for (const entry of entries) this.#appendJournal.run(toTaggedJson(entry));
     });
-  }
-
-  /** Every journal entry, oldest first. */
-  journal(): JournalEntry[] {
-    const rows = this.#db.prepare("SELECT entry FROM journal ORDER BY seq").all() as { entry: string }[];
-    return rows.map((row) => fromJson(row.entry) as JournalEntry);
   }
 
   /** Records one state-changing L1 request. */
   appendL1(entry: L1LogEntry): void {
-    this.#appendL1.run(entry.method, toJson(entry.params), entry.minedTimestamp);
+    this.#appendL1.run(entry.method, toTaggedJson(entry.params), entry.minedTimestamp);
   }
 
-  /** Every logged L1 request, oldest first. */
-  l1Log(): L1LogEntry[] {
-    const rows = this.#db.prepare("SELECT method, params, mined_timestamp FROM l1_log ORDER BY seq").all() as {
+  /** Keeps the first `lengths.journal` journal entries and `lengths.l1Log` L1 requests, and deletes the rest, in one transaction (a revert to a snapshot). */
+  truncate(lengths: LogLengths): void {
+    this.#transaction(() => {
+      this.#db.prepare("DELETE FROM journal WHERE seq NOT IN (SELECT seq FROM journal ORDER BY seq LIMIT ?)").run(lengths.journal);
+      this.#db.prepare("DELETE FROM l1_log WHERE seq NOT IN (SELECT seq FROM l1_log ORDER BY seq LIMIT ?)").run(lengths.l1Log);
+    });
+  }
+
+  /** The devnet the directory holds (identity, L1 log and journal), or `undefined` for a new directory. */
+  history(): DevnetHistory | undefined {
+    const identity = this.identity();
+    if (identity === undefined) return undefined;
+    const journal = this.#db.prepare("SELECT entry FROM journal ORDER BY seq").all() as { entry: string }[];
+    const l1Log = this.#db.prepare("SELECT method, params, mined_timestamp FROM l1_log ORDER BY seq").all() as {
       method: string;
       params: string;
       mined_timestamp: number | null;
     }[];
-    return rows.map((row) => ({ method: row.method, params: fromJson(row.params) as unknown[], minedTimestamp: row.mined_timestamp }));
+    return {
+      identity,
+      l1Log: l1Log.map((row) => ({ method: row.method, params: fromTaggedJson(row.params) as unknown[], minedTimestamp: row.mined_timestamp })),
+      journal: journal.map((row) => fromTaggedJson(row.entry) as JournalEntry),
+    };
   }
 
   close(): void {
@@ -161,17 +165,4 @@ async function importSqlite(): Promise<typeof import("node:sqlite")> {
   } finally {
     process.emitWarning = emitWarning;
   }
-}
-
-/** JSON with bigints kept exact (tagged), as journal entries carry gas and fees. */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === "bigint" ? { $bigint: item.toString() } : item));
-}
-
-function fromJson(text: string): unknown {
-  return JSON.parse(text, (_key, item: unknown) =>
-    typeof item === "object" && item !== null && typeof (item as { $bigint?: unknown }).$bigint === "string"
-      ? BigInt((item as { $bigint: string }).$bigint)
-      : item,
-  );
 }

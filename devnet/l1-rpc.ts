@@ -8,8 +8,10 @@ import type { RequestProvider } from "./l1-log.ts";
  * methods, as `hardhat node` serves them) plus the sequencer's control
  * methods: fault injection and status.
  */
-export function createL1Handler({ l1, sequencer }: { l1: RequestProvider; sequencer: SharedSequencer }): JsonRpcHandler {
+export function createL1Handler({ l1, sequencer: getSequencer }: { l1: RequestProvider; sequencer: () => SharedSequencer }): JsonRpcHandler {
   return async ({ method, params }) => {
+    // The sequencer now: a devnet revert replaces it.
+    const sequencer = getSequencer();
     switch (method) {
       case "xr_injectFault":
         return sequencer.injectFault(params[0]);

@@ -7,6 +7,8 @@ export interface ManifestChain {
   chainId: number;
   /** `null` for an in-process devnet without RPC servers. */
   rpcUrl: string | null;
+  /** The same endpoint over WebSocket (`eth_subscribe`); `null` without RPC servers. */
+  wsUrl: string | null;
   /** Deployed contracts by name; `l1.contracts.SharedInbox` is the L1 inbox. */
   contracts: Record<string, Address>;
 }

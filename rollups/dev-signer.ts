@@ -2,6 +2,7 @@ import { type Address, type Hex, isAddress, type TransactionSerializable } from 
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import { UnknownAccountError } from "../sequencer/errors.ts";
+import { impersonatedTransaction } from "../sequencer/intake.ts";
 import type { DevAccount } from "./accounts.ts";
 import type { Chain } from "./chain.ts";
 
@@ -27,14 +28,22 @@ export class InvalidTransactionRequestError extends XrollupError {
   }
 }
 
+/** Accounts a rollup impersonates (`hardhat_impersonateAccount`), and where their transactions go. */
+export interface Impersonation {
+  isImpersonated(address: Address): boolean;
+  /** Submits a transaction carrying the impersonation signature (see `impersonatedTransaction` in `sequencer/intake.ts`). */
+  submit(raw: Hex): Promise<Hex>;
+}
+
 /** Default priority fee, as Hardhat's `eth_maxPriorityFeePerGas`. */
 const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
 
 /**
  * Signs `eth_sendTransaction` requests for the development accounts, so that
  * every transaction reaching the sequencer is a signed one that derivation
- * can replay. Fills what the request leaves out (nonce, gas, fees) the way
- * Hardhat does.
+ * can replay; a request from an impersonated account gets EDR's
+ * impersonation signature instead, which derivation replays impersonated.
+ * Fills what the request leaves out (nonce, gas, fees) the way Hardhat does.
  */
 export class DevSigner {
   readonly #keys: ReadonlyMap<string, Hex>;
@@ -55,26 +64,39 @@ export class DevSigner {
   }
 
   /**
+   * How a filled transaction from `from` is sent: signed with its key, or
+   * with the impersonation signature when `impersonation` impersonates it.
+   *
+   * @throws {UnknownAccountError} for an account that is neither.
+   */
+  #sender(from: Address, submit: (raw: Hex) => Promise<Hex>, impersonation: Impersonation | undefined) {
+    const account = this.#account(from.toLowerCase());
+    if (account !== undefined) return async (transaction: TransactionSerializable) => submit(await account.signTransaction(transaction));
+    if (impersonation?.isImpersonated(from) === true) {
+      return (transaction: TransactionSerializable) => impersonation.submit(impersonatedTransaction(transaction, from));
+    }
+    throw new UnknownAccountError({ from });
+  }
+
+  /**
    * Signs the request for `chain`. `pendingNonce` gives the sender's next
    * nonce counting the sequencer's pending transactions. Requests from one
    * account are signed one at a time, so concurrent ones get distinct nonces;
-   * `submit` runs inside that lock.
+   * `submit` runs inside that lock. A request from an account `impersonation`
+   * impersonates (and the devnet holds no key for) goes to its `submit`.
    */
   async signAndSubmit(
     chain: Chain,
     request: unknown,
     pendingNonce: (address: Address) => Promise<number>,
     submit: (raw: Hex) => Promise<Hex>,
+    impersonation?: Impersonation,
   ): Promise<Hex> {
     const fields = parseRequest(request);
-    const account = this.#account(fields.from.toLowerCase());
-    if (account === undefined) throw new UnknownAccountError({ from: fields.from });
+    const send = this.#sender(fields.from, submit, impersonation);
     const lock = fields.from.toLowerCase();
     const previous = this.#locks.get(lock) ?? Promise.resolve();
-    const signed = previous.catch(() => undefined).then(async () => {
-      const transaction = await fillTransaction(chain, fields, pendingNonce);
-      return submit(await account.signTransaction(transaction));
-    });
+    const signed = previous.catch(() => undefined).then(async () => send(await fillTransaction(chain, fields, pendingNonce)));
     // Hold the lock only until the sequencer has accepted (not included) the transaction.
     this.#locks.set(lock, signed.catch(() => undefined));
     return signed;

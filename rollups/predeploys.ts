@@ -10,8 +10,15 @@ export const COMMITTEE_ROLLUP_BALANCE = 1_000_000n * 10n ** 18n;
 export interface PredeployParameters {
   /** The sequencer committee as deployed (`SharedInbox.genesisMembers`): every member may relay messages. */
   committee: readonly Address[];
-  /** The devnet's rollup chain ids, consecutive. */
+  /** The chain ids of the rollups the devnet started with, consecutive. */
   chainIds: readonly number[];
+  /**
+   * For a rollup added at runtime: the rollups added up to it, itself
+   * included, which its messenger knows from its genesis on (the ones added
+   * later are announced to it by `addChain`). Empty for the devnet's first
+   * rollups.
+   */
+  addedChainIds?: readonly number[];
 }
 
 /**
@@ -21,13 +28,17 @@ export interface PredeployParameters {
  */
 const IS_RELAYER_SLOT = 5n;
 
+/** Storage slot of the messenger's `isAddedChain` mapping, right after `isRelayer`. */
+const IS_ADDED_CHAIN_SLOT = 6n;
+
 /** `true` as a storage word. */
 const TRUE_WORD = numberToHex(1, { size: 32 });
 
 /**
  * Installs the rollup's system contracts before its first block: the
  * messenger at {@link MESSENGER_ADDRESS} with every committee member as a
- * relayer, and each member's {@link COMMITTEE_ROLLUP_BALANCE}. Deterministic,
+ * relayer and the rollups added to the devnet as destinations, and each
+ * member's {@link COMMITTEE_ROLLUP_BALANCE}. Deterministic,
  * so derivation repeats it on its fresh chains and reaches the same state
  * roots.
  *
@@ -36,26 +47,29 @@ const TRUE_WORD = numberToHex(1, { size: 32 });
  * first block rather than in genesis; and a predeploy runs no constructor, so
  * the committee is written into `isRelayer` directly.
  */
-export async function installPredeploys(chain: Chain, { committee, chainIds }: PredeployParameters): Promise<void> {
+export async function installPredeploys(chain: Chain, { committee, chainIds, addedChainIds = [] }: PredeployParameters): Promise<void> {
   const runtime = await messengerRuntime(chain, chainIds);
   const balance = numberToHex(COMMITTEE_ROLLUP_BALANCE);
+  const setTrue = (slot: Hex) => chain.provider.request({ method: "hardhat_setStorageAt", params: [MESSENGER_ADDRESS, slot, TRUE_WORD] });
   await Promise.all([
     chain.provider.request({ method: "hardhat_setCode", params: [MESSENGER_ADDRESS, runtime] }),
     ...committee.flatMap((member) => [
-      chain.provider.request({ method: "hardhat_setStorageAt", params: [MESSENGER_ADDRESS, relayerSlot(member), TRUE_WORD] }),
+      setTrue(mappingSlot(hexToBigInt(member), IS_RELAYER_SLOT)),
       chain.provider.request({ method: "hardhat_setBalance", params: [member, balance] }),
     ]),
+    ...addedChainIds.map((chainId) => setTrue(mappingSlot(BigInt(chainId), IS_ADDED_CHAIN_SLOT))),
   ]);
 }
 
 /**
- * The messenger's storage slot of `isRelayer[member]`, Solidity's
- * `keccak256(abi.encode(member, slot))`, as a quantity (no leading zeros), the
- * form `hardhat_setStorageAt` takes.
+ * The messenger's storage slot of `mapping[key]` for the mapping at `slot`,
+ * Solidity's `keccak256(abi.encode(key, slot))`, as a quantity (no leading
+ * zeros), the form `hardhat_setStorageAt` takes. An address key is given as
+ * its number: `abi.encode` pads an address to 32 bytes as it does a uint256.
  */
-function relayerSlot(member: Address): Hex {
-  const slot = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [member, IS_RELAYER_SLOT]));
-  return numberToHex(hexToBigInt(slot));
+function mappingSlot(key: bigint, slot: bigint): Hex {
+  const word = keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [key, slot]));
+  return numberToHex(hexToBigInt(word));
 }
 
 /** The messenger's runtime code by its constructor arguments, for as long as the process runs. */

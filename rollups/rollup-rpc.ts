@@ -3,8 +3,10 @@ import { isHash } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import type { SharedSequencer } from "../sequencer/sequencer.ts";
 import type { Chain } from "./chain.ts";
+import { impersonationOn, isCheatMethod, parseCheat } from "./cheat-rpc.ts";
 import type { DevSigner } from "./dev-signer.ts";
 import { requestBoundedLogs } from "./log-range.ts";
+import { callWithPreflight } from "./preflight.ts";
 import type { JsonRpcHandler } from "./rpc-server.ts";
 
 /**
@@ -62,17 +64,23 @@ export const CHAIN_READ_METHODS: ReadonlySet<string> = new Set([
   "hardhat_metadata",
 ]);
 
-/** Thrown for a method a rollup endpoint does not serve. */
+/** Thrown for a method a rollup endpoint does not serve. `cheatsOff`: a cheat method, on a devnet started with `--no-cheats`. */
 export class MethodNotFoundError extends XrollupError {
   override name = "MethodNotFoundError";
-  constructor({ method, chainId }: { method: string; chainId: number }) {
+  constructor({ method, chainId, cheatsOff = false }: { method: string; chainId: number; cheatsOff?: boolean }) {
     const controlsChain = /^(evm_|hardhat_|anvil_|debug_setHead|miner_)/.test(method);
     super(
-      controlsChain
+      cheatsOff
+        ? `Method ${method} is not available on rollup ${chainId}: cheat methods are off (--no-cheats).`
+        : controlsChain
         ? `Method ${method} is not available on rollup ${chainId}: its blocks are produced only by the shared sequencer.`
         : `Method ${method} does not exist on rollup ${chainId}.`,
       {
-        details: controlsChain ? ["Chain-control methods work on the L1 endpoint; rollup state changes only through transactions."] : [],
+        details: cheatsOff
+          ? ["Start the devnet without --no-cheats (library: cheats: true) to use them; they work on the L1 endpoint either way."]
+          : controlsChain
+            ? ["Chain-control methods work on the L1 endpoint; rollup state changes only through transactions."]
+            : [],
         code: JSON_RPC_ERROR_CODES.methodNotFound,
       },
     );
@@ -95,23 +103,33 @@ function hashParam(method: string, value: unknown): Hex {
 /** What a rollup endpoint is wired to. */
 export interface RollupHandlerParameters {
   chain: Chain;
-  sequencer: SharedSequencer;
+  /** The sequencer now: a devnet revert replaces it, so each request reads it afresh. */
+  sequencer: () => SharedSequencer;
   signer: DevSigner;
+  /** Whether the cheat methods (`hardhat_setBalance`, `evm_mine`, …) are served (`--no-cheats` turns them off). */
+  cheats: boolean;
 }
 
 /**
  * The JSON-RPC methods of one rollup: reads go to its chain, writes go
  * through the shared sequencer, and `xr_*` methods answer from the sequencer.
  */
-export function createRollupHandler({ chain, sequencer, signer }: RollupHandlerParameters): JsonRpcHandler {
+export function createRollupHandler({ chain, sequencer: getSequencer, signer, cheats }: RollupHandlerParameters): JsonRpcHandler {
   const { chainId } = chain.spec;
-  const pendingNonce = (address: Address) => sequencer.pendingNonce(chainId, address);
   return async ({ method, params }) => {
+    const sequencer = getSequencer();
+    const pendingNonce = (address: Address) => sequencer.pendingNonce(chainId, address);
     switch (method) {
       case "eth_sendRawTransaction":
         return sequencer.submitRawTransaction(chainId, params[0]);
       case "eth_sendTransaction":
-        return signer.signAndSubmit(chain, params[0], pendingNonce, (raw) => sequencer.submitRawTransaction(chainId, raw));
+        return signer.signAndSubmit(
+          chain,
+          params[0],
+          pendingNonce,
+          (raw) => sequencer.submitRawTransaction(chainId, raw),
+          cheats ? impersonationOn(sequencer, chainId) : undefined,
+        );
       case "eth_getTransactionCount":
         if (params[1] === "pending" && typeof params[0] === "string") {
           return `0x${(await pendingNonce(params[0] as Address)).toString(16)}`;
@@ -129,10 +147,23 @@ export function createRollupHandler({ chain, sequencer, signer }: RollupHandlerP
         return sequencer.encryptedStatus(hashParam(method, params[0]));
       case "xr_getCommitteeKey":
         return sequencer.committeeKey;
+      case "xr_traceTransaction":
+        return sequencer.traceTransaction(hashParam(method, params[0]));
+      case "xr_simulate":
+        return sequencer.simulate(params[0]);
+      case "eth_call":
+      case "eth_estimateGas":
+        return callWithPreflight(chain, sequencer, method, params);
       case "eth_getLogs":
       case "eth_newFilter":
         return requestBoundedLogs(chain.provider, { method, params });
       default:
+        if (isCheatMethod(method)) {
+          if (!cheats) throw new MethodNotFoundError({ method, chainId, cheatsOff: true });
+          const cheat = parseCheat(method, params);
+          if (!cheat.ok) throw new InvalidParamsError({ method, reason: cheat.reason });
+          return cheat.run(sequencer, chainId);
+        }
         if (!CHAIN_READ_METHODS.has(method)) throw new MethodNotFoundError({ method, chainId });
         return chain.provider.request({ method, params });
     }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { JSON_RPC_ERROR_CODES, XrollupError, toJsonRpcError } from "../errors/base.ts";
 
 /** One JSON-RPC request as received. */
@@ -41,16 +42,45 @@ export interface RpcServerParameters {
    * longer one for `eth_sendRawTransaction` when it waits for inclusion.
    */
   methodTimeoutsMs?: Readonly<Record<string, number>>;
+  /**
+   * Serves `eth_subscribe` and `eth_unsubscribe` on WebSocket connections.
+   * Without it, both are answered with a {@link NotificationsUnsupportedError}.
+   */
+  subscriptions?: SubscriptionProvider;
+}
+
+/**
+ * The subscriptions of one WebSocket connection, opened by
+ * {@link SubscriptionProvider.open} and closed with the connection.
+ */
+export interface SubscriptionSession {
+  /**
+   * `eth_subscribe`: resolves with the new subscription's id once its
+   * notifications can flow; throws (like a handler) for bad params.
+   */
+  subscribe(params: unknown[]): Promise<string>;
+  /** `eth_unsubscribe`: whether a subscription of this connection was dropped. */
+  unsubscribe(params: unknown[]): boolean;
+  /** The connection is gone: drops every subscription it made. */
+  close(): void;
+}
+
+/** Where an endpoint's subscriptions come from (see {@link RpcServerParameters.subscriptions}). */
+export interface SubscriptionProvider {
+  /** Opens a connection's subscriptions; `notify` sends one `eth_subscription` notification on it. */
+  open(notify: (subscription: string, result: unknown) => void): SubscriptionSession;
 }
 
 /** A running JSON-RPC endpoint, as returned by {@link startRpcServer}. */
 export interface RpcServer {
   /** `http://host:port`, with IPv6 hosts in brackets. */
   readonly url: string;
+  /** `ws://host:port`: the same port serves JSON-RPC over WebSocket. */
+  readonly wsUrl: string;
   readonly host: string;
   /** The bound port: the real one when `0` was asked for. */
   readonly port: number;
-  /** Stops listening and drops open connections. Idempotent: later calls return the same promise. */
+  /** Stops listening and drops open connections, WebSockets too. Idempotent: later calls return the same promise. */
   close(): Promise<void>;
 }
 
@@ -109,6 +139,36 @@ export class InvalidRequestTimeoutError extends XrollupError {
   }
 }
 
+/**
+ * Answered to `eth_subscribe` and `eth_unsubscribe` where no notification can
+ * be sent: over HTTP, or on an endpoint without subscriptions. Code and
+ * wording follow geth's "notifications not supported".
+ */
+export class NotificationsUnsupportedError extends XrollupError {
+  override name = "NotificationsUnsupportedError";
+  /** The method that was called. */
+  readonly method: string;
+
+  constructor({ method, overHttp, name }: { method: string; overHttp: boolean; name?: string | undefined }) {
+    super(`${method}: notifications not supported${overHttp ? " over HTTP" : ""}${nameSuffix(name)}.`, {
+      details: [
+        overHttp
+          ? "Subscriptions need a WebSocket: connect to the same host and port with ws:// instead of http://."
+          : "This endpoint serves no subscriptions; poll with eth_newFilter and eth_getFilterChanges instead.",
+      ],
+      code: JSON_RPC_ERROR_CODES.methodNotFound,
+    });
+    this.method = method;
+  }
+}
+
+const SUBSCRIPTION_METHODS: ReadonlySet<string> = new Set(["eth_subscribe", "eth_unsubscribe"]);
+/**
+ * How much a WebSocket client may leave unread before it is disconnected: a
+ * client that stopped reading must not make the devnet buffer every later
+ * notification (geth, too, drops a subscriber whose queue overflows).
+ */
+const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 // setTimeout fires after 1 ms for anything longer (with a warning): past this, only Infinity makes sense.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -123,6 +183,7 @@ type JsonRpcId = string | number | null;
 
 /** What the request listener needs, computed once per server rather than per request. */
 interface ServeContext {
+  /** Serves one request; over a WebSocket, wrapped by {@link serveSocket} to add subscriptions. */
   handle: JsonRpcHandler;
   /** The time limit of a method, in milliseconds (`Infinity` for none). */
   timeoutOf: (method: string) => number;
@@ -133,13 +194,15 @@ interface ServeContext {
 }
 
 /**
- * Starts a JSON-RPC 2.0 over HTTP endpoint, as `hardhat node` or anvil serve
- * theirs: single and batch requests, notifications, CORS for browser wallets
- * and dapps, and a `GET` health check. Batch entries are served one after
- * the other, in order, because transactions submitted in one batch must
- * reach the chain in that order. Every request is answered within its time
- * limit, with a {@link RequestTimeoutError} if its handler is still busy,
- * and {@link RpcServer.close} never waits for busy handlers.
+ * Starts a JSON-RPC 2.0 endpoint over HTTP and WebSocket on one port, as
+ * `hardhat node` or anvil serve theirs: single and batch requests,
+ * notifications, CORS for browser wallets and dapps, and a `GET` health
+ * check; on a WebSocket, `eth_subscribe` too (see
+ * {@link RpcServerParameters.subscriptions}). Batch entries are served one
+ * after the other, in order, because transactions submitted in one batch
+ * must reach the chain in that order. Every request is answered within its
+ * time limit, with a {@link RequestTimeoutError} if its handler is still
+ * busy, and {@link RpcServer.close} never waits for busy handlers.
  *
  * @returns The running server, once it is bound.
  * @throws {PortInUseError} When the port is taken.
@@ -166,13 +229,16 @@ interface ServeContext {
  * ```
  */
 export async function startRpcServer(parameters: RpcServerParameters): Promise<RpcServer> {
-  const { host, port, handle, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, name } = parameters;
+  const { host, port, handle, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, name, subscriptions } = parameters;
   const { requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, methodTimeoutsMs = {} } = parameters;
   checkTimeout("requestTimeoutMs", requestTimeoutMs);
   const methodTimeouts = new Map(Object.entries(methodTimeoutsMs));
   for (const [method, timeoutMs] of methodTimeouts) checkTimeout(`methodTimeoutsMs.${method}`, timeoutMs);
   const context: ServeContext = {
-    handle,
+    handle: async (request) => {
+      if (SUBSCRIPTION_METHODS.has(request.method)) throw new NotificationsUnsupportedError({ method: request.method, overHttp: true, name });
+      return handle(request);
+    },
     timeoutOf: (method) => methodTimeouts.get(method) ?? requestTimeoutMs,
     name,
     maxBodyBytes,
@@ -188,6 +254,13 @@ export async function startRpcServer(parameters: RpcServerParameters): Promise<R
   // HTTP keep-alive is on by default in node:http; clients that pool
   // connections (viem, ethers, undici) reuse them.
   const server = createServer((request, response) => serve(request, response, context));
+  // The same port speaks WebSocket: an HTTP request asking to upgrade becomes
+  // a connection that takes JSON-RPC messages. ws refuses larger messages
+  // than an HTTP body may be (closing with 1009), and answers pings itself.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes, perMessageDeflate: false });
+  server.on("upgrade", (request, socket, head) => {
+    sockets.handleUpgrade(request, socket, head, (webSocket) => serveSocket(webSocket, { ...context, handle }, subscriptions));
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -211,10 +284,12 @@ export async function startRpcServer(parameters: RpcServerParameters): Promise<R
   });
 
   const boundPort = (server.address() as AddressInfo).port;
+  // The host as given, not the resolved address: `localhost` stays `localhost`.
+  const authority = `${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
   let closing: Promise<void> | undefined;
   return {
-    // The host as given, not the resolved address: `localhost` stays `localhost`.
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`,
+    url: `http://${authority}`,
+    wsUrl: `ws://${authority}`,
     host,
     port: boundPort,
     close() {
@@ -222,8 +297,11 @@ export async function startRpcServer(parameters: RpcServerParameters): Promise<R
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         // close() only stops accepting; keep-alive connections would hold it
         // open for seconds, and a request whose handler is busy for as long
-        // as that handler: drop them all, busy ones unanswered.
+        // as that handler: drop them all, busy ones unanswered. Upgraded
+        // connections are no longer the HTTP server's to close.
         server.closeAllConnections();
+        for (const webSocket of sockets.clients) webSocket.terminate();
+        sockets.close();
       });
       return closing;
     },
@@ -270,6 +348,98 @@ function serve(request: IncomingMessage, response: ServerResponse, context: Serv
         { Allow: ALLOWED_METHODS },
       );
   }
+}
+
+/**
+ * Serves a WebSocket connection: each message is a request or a batch,
+ * served like an HTTP body, its answer sent back as one message. Messages are
+ * served as they come, like concurrent HTTP requests. A subscription's
+ * notifications wait until the answer that gives its id is sent: a client
+ * cannot route a notification whose id it does not know yet.
+ */
+function serveSocket(socket: WebSocket, context: ServeContext, subscriptions: SubscriptionProvider | undefined): void {
+  /** Subscriptions whose id the client was sent: only they are notified at once. */
+  const announced = new Set<string>();
+  /** The notifications of the others, held until their id is sent. */
+  const held = new Map<string, unknown[]>();
+  const session = subscriptions?.open((subscription, result) => {
+    const waiting = held.get(subscription);
+    if (announced.has(subscription)) sendNotification(socket, subscription, result);
+    else if (waiting === undefined) held.set(subscription, [result]);
+    else waiting.push(result);
+  });
+  // ws emits protocol errors (a message over maxPayload, bad frames) and then closes the socket itself.
+  socket.on("error", () => undefined);
+  socket.on("close", () => session?.close());
+  socket.on("message", (data) => {
+    const created: string[] = [];
+    let answered = false;
+    const handle: JsonRpcHandler = async (request) => {
+      if (!SUBSCRIPTION_METHODS.has(request.method)) return context.handle(request);
+      if (session === undefined) throw new NotificationsUnsupportedError({ method: request.method, overHttp: false, name: context.name });
+      if (request.method === "eth_unsubscribe") {
+        const dropped = session.unsubscribe(request.params);
+        // Ids are hex: the client may have changed their case.
+        if (dropped) for (const id of announced) if (id.toLowerCase() === String(request.params[0]).toLowerCase()) announced.delete(id);
+        return dropped;
+      }
+      const id = await session.subscribe(request.params);
+      // Past its time limit the client was told of a timeout, never of this id.
+      if (answered) {
+        session.unsubscribe([id]);
+        held.delete(id);
+      } else {
+        created.push(id);
+      }
+      return id;
+    };
+    void answerMessage(socket, messageBytes(data), { ...context, handle }).finally(() => {
+      answered = true;
+      for (const id of created) {
+        announced.add(id);
+        for (const result of held.get(id) ?? []) sendNotification(socket, id, result);
+        held.delete(id);
+      }
+    });
+  });
+}
+
+async function answerMessage(socket: WebSocket, body: Buffer, context: ServeContext): Promise<void> {
+  let reply: string | undefined;
+  try {
+    reply = await replyTo(body, context);
+  } catch {
+    // Only a bug gets here (handler errors are answered): it costs this connection, not the devnet.
+    socket.terminate();
+    return;
+  }
+  if (reply !== undefined) sendMessage(socket, reply);
+}
+
+function sendNotification(socket: WebSocket, subscription: string, result: unknown): void {
+  let message: string;
+  try {
+    message = toJson({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription, result } });
+  } catch {
+    // A result that cannot be serialised is a bug of its source: lose the notification, not the connection.
+    return;
+  }
+  sendMessage(socket, message);
+}
+
+function sendMessage(socket: WebSocket, message: string): void {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > MAX_UNREAD_BYTES) {
+    socket.terminate();
+    return;
+  }
+  socket.send(message);
+}
+
+/** A WebSocket message as bytes: ws hands over a Buffer, fragments as a list, or an ArrayBuffer, by its binaryType. */
+function messageBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
 function readBody(request: IncomingMessage, response: ServerResponse, context: ServeContext): void {

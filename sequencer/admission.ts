@@ -12,7 +12,7 @@ import {
   RollupNotFoundError,
   WrongChainIdError,
 } from "./errors.ts";
-import { callsSelector, type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
+import { callsSelector, type DecodedTransaction, decodeImpersonatedTransaction, decodeRawTransaction } from "./intake.ts";
 import type { Mempool } from "./mempool.ts";
 import type { RollupEngine } from "./ports.ts";
 import type { TransactionRecords } from "./records.ts";
@@ -66,11 +66,14 @@ export class Admission {
   /**
    * Checks a signed transaction for a rollup. `gapLimit` allows nonces
    * ahead of the sender's next one (queued until the gap fills).
+   * `impersonated`: the transaction carries the impersonation signature of
+   * an impersonated account (the caller checked that it is one) instead of
+   * a real signature; every other check applies as to a signed one.
    */
-  async check(chainId: number, raw: unknown, { gapLimit }: { gapLimit: number }): Promise<CheckedTransaction> {
+  async check(chainId: number, raw: unknown, { gapLimit, impersonated = false }: { gapLimit: number; impersonated?: boolean }): Promise<CheckedTransaction> {
     const { mempool, records, blockGasLimit, sequencers } = this.#parameters;
     const engine = this.engine(chainId);
-    const decoded = decodeRawTransaction(raw);
+    const decoded = impersonated ? decodeImpersonatedTransaction(raw) : decodeRawTransaction(raw);
     if (decoded.chainId !== undefined && decoded.chainId !== chainId) {
       throw new WrongChainIdError({ expected: chainId, got: decoded.chainId });
     }

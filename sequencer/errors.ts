@@ -1,5 +1,6 @@
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
+import type { FailedLeg } from "./reasons.ts";
 
 /** Thrown when a raw transaction cannot be decoded or its signature recovered. */
 export class InvalidTransactionError extends XrollupError {
@@ -75,13 +76,13 @@ export class AlreadyKnownError extends XrollupError {
   }
 }
 
-/** Thrown to the sender, in instant mode, when its accepted transaction was dropped. */
+/** Thrown to the sender, in instant mode, when its accepted transaction was dropped; `data.failedLeg` holds the raw revert data of the leg that failed. */
 export class TransactionDroppedError extends XrollupError {
   override name = "TransactionDroppedError";
-  constructor({ hash, chainId, reason, reasonCode }: { hash: string; chainId: number; reason: string; reasonCode: string }) {
+  constructor({ hash, chainId, reason, reasonCode, failedLeg }: { hash: string; chainId: number; reason: string; reasonCode: string; failedLeg?: FailedLeg | undefined }) {
     super(`Transaction ${hash} was dropped on rollup ${chainId}: ${reason}`, {
       code: JSON_RPC_ERROR_CODES.transactionRejected,
-      data: { hash, chainId, reason, reasonCode },
+      data: { hash, chainId, reason, reasonCode, ...(failedLeg === undefined ? {} : { failedLeg }) },
     });
   }
 }
@@ -172,10 +173,17 @@ export class InvalidBundleError extends XrollupError {
 /** Thrown to the sender, in instant mode, when a bundle was not included: none of its transactions is. */
 export class BundleFailedError extends XrollupError {
   override name = "BundleFailedError";
-  constructor({ bundleId, hash, chainId, reason, reasonCode }: { bundleId: string; hash: string; chainId: number; reason: string; reasonCode: string }) {
+  constructor({
+    bundleId,
+    hash,
+    chainId,
+    reason,
+    reasonCode,
+    failedLeg,
+  }: { bundleId: string; hash: string; chainId: number; reason: string; reasonCode: string; failedLeg?: FailedLeg | undefined }) {
     super(`Bundle ${bundleId} was dropped: transaction ${hash} on rollup ${chainId} failed: ${reason}`, {
       code: JSON_RPC_ERROR_CODES.transactionRejected,
-      data: { bundleId, failed: { hash, chainId, reason, reasonCode } },
+      data: { bundleId, failed: { hash, chainId, reason, reasonCode, ...(failedLeg === undefined ? {} : { failedLeg }) } },
     });
   }
 }
@@ -265,6 +273,49 @@ export class NonceOutOfRangeError extends XrollupError {
       details: ["EIP-2681 caps nonces below 2^64 − 1, and no account sends 2^53 transactions."],
       code: JSON_RPC_ERROR_CODES.transactionRejected,
       data: { nonce: `0x${nonce.toString(16)}`, max: `0x${max.toString(16)}` },
+    });
+  }
+}
+
+/** The JSON-RPC code of an execution error (geth's and EDR's for a reverted call or estimate). */
+export const EXECUTION_REVERTED_CODE = 3;
+
+/**
+ * Answered to `eth_call` or `eth_estimateGas` on a trigger that would be
+ * dropped: the call succeeds on its own rollup, but an action it causes
+ * reverts (or cannot run). It is the error a local revert gives (code 3,
+ * `data` the raw revert bytes, here the action's), so that wallets and
+ * libraries stop before sending; `xr_simulate` shows every leg.
+ */
+export class ActionWouldRevertError extends XrollupError {
+  override name = "ActionWouldRevertError";
+  constructor({ reason, data }: { reason: string; data: Hex }) {
+    // One line, as a local revert's: clients read the reason from `execution reverted: …`.
+    super(`execution reverted: ${reason}`, {
+      code: EXECUTION_REVERTED_CODE,
+      data,
+    });
+  }
+}
+
+/** Thrown when `xr_simulate` gets something that is not a list of transactions to simulate; names the field. */
+export class InvalidSimulationError extends XrollupError {
+  override name = "InvalidSimulationError";
+  constructor({ field, reason }: { field: string; reason: string }) {
+    super(`Invalid xr_simulate request: ${field}: ${reason}.`, {
+      details: ['Send { "transactions": [signed raw transaction, or { chainId, from, to?, data?, value?, gas? }, …] }.'],
+      code: JSON_RPC_ERROR_CODES.invalidParams,
+      data: { field },
+    });
+  }
+}
+
+/** Thrown when a rollup's engine cannot trace or run unsigned transactions (an engine a test or tool wrapped). */
+export class DebuggingUnsupportedError extends XrollupError {
+  override name = "DebuggingUnsupportedError";
+  constructor({ chainId, needs }: { chainId: number; needs: string }) {
+    super(`Rollup ${chainId}'s engine cannot ${needs}, so it cannot be traced or simulated.`, {
+      code: JSON_RPC_ERROR_CODES.methodNotSupported,
     });
   }
 }

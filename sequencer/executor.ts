@@ -1,4 +1,5 @@
 import {
+  type Address,
   decodeFunctionResult,
   encodeFunctionData,
   getAddress,
@@ -9,11 +10,12 @@ import {
 } from "viem";
 import { MESSENGER_ADDRESS } from "../contracts/addresses.ts";
 import { artifact } from "../contracts/artifacts.ts";
+import type { KnownAbis } from "../contracts/abi-registry.ts";
 import { XrollupError } from "../errors/base.ts";
-import type { EngineSnapshot, RollupEngine } from "./ports.ts";
+import type { CallRequest, EngineSnapshot, RollupEngine } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason, refusalCode } from "./reasons.ts";
 import { type CrossDomainMessage, nextRelayTerms, type RelayBuilder, sentMessagesOf } from "./relayer.ts";
-import { describeRevert } from "./revert-reason.ts";
+import { actionRevertData, describeRevert } from "./revert-reason.ts";
 import { type MessageHashes, type ProducedBlock, type SequencedTransaction, senderKey } from "./types.ts";
 
 /** What executing slots needs besides the plan. */
@@ -27,6 +29,8 @@ export interface ExecutionContext {
   revertProtection: boolean;
   /** Whether relays to a rollup are withheld (the `withhold-relay` fault). */
   withholdsRelayTo: (chainId: number) => boolean;
+  /** What decodes revert reasons; default: xrollup's own contracts. */
+  abis?: KnownAbis;
 }
 
 /** What one slot asks of the rollups. */
@@ -65,7 +69,8 @@ export interface SlotExecution {
   messageHashes?: MessageHashes[];
 }
 
-type Failure = { reason: DropReason; culprit?: Hex };
+/** Why a unit failed, and which of its transactions made it fail. */
+export type Failure = { reason: DropReason; culprit?: Hex };
 
 /** A transaction with everything its messages cause, or a bundle: included whole or not at all. */
 type Unit = readonly SequencedTransaction[];
@@ -177,7 +182,7 @@ async function runAlone(run: SlotRun, unit: Unit): Promise<void> {
   const steps: SlotExecution["included"] = [];
   let failure: Failure | undefined;
   try {
-    failure = await runUnit(run.context, unit, run.timestamp, steps, attempt);
+    failure = await runUnit({ context: run.context, timestamp: run.timestamp, rollback: attempt, steps }, unit);
   } catch (error) {
     await attempt.revert();
     throw error;
@@ -191,7 +196,8 @@ async function runAlone(run: SlotRun, unit: Unit): Promise<void> {
   }
   await attempt.revert();
   for (const transaction of unit) {
-    const reason = unit.length > 1 && transaction.hash !== failure.culprit ? dropReason("bundle-failed", failure.reason.message) : failure.reason;
+    const reason =
+      unit.length > 1 && transaction.hash !== failure.culprit ? dropReason("bundle-failed", failure.reason.message, failure.reason.failedLeg) : failure.reason;
     recordDrop(run, { transaction, reason, ...(failure.culprit === undefined ? {} : { failedTransaction: failure.culprit }) });
   }
 }
@@ -307,48 +313,67 @@ async function relaysOf(context: ExecutionContext, sent: readonly { message: Cro
 }
 
 /**
+ * A unit run alone, leg by leg (each transaction and action in its own
+ * block): where it runs, what it included so far, and, for simulations and
+ * traces, who watches each action.
+ */
+export interface UnitRun {
+  context: ExecutionContext;
+  timestamp: number;
+  /** The way back to where the unit started. */
+  rollback: Rollback;
+  /** What the unit included so far, in order. */
+  steps: SlotExecution["included"];
+  /** Told of each action once it is mined or refused (simulations trace it). */
+  onAction?: (action: RelayedAction) => Promise<void>;
+}
+
+/** An action (the relay of a message) as a unit ran it. */
+export interface RelayedAction {
+  relay: SequencedTransaction;
+  message: CrossDomainMessage;
+  /** 1 for the action of a message the trigger sent, 2 for one that action sent, … */
+  depth: number;
+  mined: MinedOne;
+}
+
+/**
  * Runs one unit: each transaction in its own block, and after each, the
  * relays of the messages it sent, depth first. Returns why it failed, or
- * `undefined` with `steps` holding what was included.
+ * `undefined` with `run.steps` holding what was included.
  */
-async function runUnit(
-  context: ExecutionContext,
-  unit: Unit,
-  timestamp: number,
-  steps: SlotExecution["included"],
-  rollback: Rollback,
-): Promise<Failure | undefined> {
+async function runUnit(run: UnitRun, unit: Unit): Promise<Failure | undefined> {
+  const { context } = run;
   for (const [index, transaction] of unit.entries()) {
     const engine = engineOf(context, transaction.chainId);
-    const mined = await mineOne(engine, transaction, timestamp, rollback);
+    const mined = await mineOne(engine, transaction, run.timestamp, run.rollback);
     const prefix = unit.length > 1 ? `bundle transaction ${index} (${transaction.hash}): ` : "";
     const culprit = transaction.hash;
     if (mined.kind === "refused") return { reason: prefixed(prefix, mined.reason), culprit };
     if (!mined.receipt.success && (context.revertProtection || unit.length > 1)) {
-      const words = await revertReason(engine, transaction, mined.block.number - 1);
-      return { reason: dropReason("reverted", `${prefix}${words}`), culprit };
+      const reason = await triggerReverted(context, engine, { call: callOf(transaction), to: transaction.to, hash: transaction.hash }, mined.block.number - 1);
+      return { reason: prefixed(prefix, reason), culprit };
     }
-    steps.push({ transaction, block: mined.block });
+    run.steps.push({ transaction, block: mined.block });
     const messages = sentMessagesOf(mined.receipt.logs, transaction.chainId);
-    const failure = await relayAll(context, transaction.hash, messages, 1, timestamp, steps, rollback);
+    const failure = await relayAll(run, transaction.hash, messages, 1);
     if (failure !== undefined) return { reason: prefixed(prefix, failure.reason), culprit };
   }
   return undefined;
 }
 
-function prefixed(prefix: string, reason: DropReason): DropReason {
-  return prefix === "" ? reason : dropReason(reason.code, `${prefix}${reason.message}`);
+/** A reason with words put before its own (a bundle's transaction's index and hash). */
+export function prefixed(prefix: string, reason: DropReason): DropReason {
+  return prefix === "" ? reason : dropReason(reason.code, `${prefix}${reason.message}`, reason.failedLeg);
 }
 
-async function relayAll(
-  context: ExecutionContext,
-  trigger: Hex,
-  messages: readonly CrossDomainMessage[],
-  depth: number,
-  timestamp: number,
-  steps: SlotExecution["included"],
-  rollback: Rollback,
-): Promise<Failure | undefined> {
+/**
+ * Relays messages one by one, each followed by the relays of the messages
+ * its action sent (depth first), and returns why the first that cannot run
+ * failed: too deep, withheld, refused or reverted (with its leg).
+ */
+export async function relayAll(run: UnitRun, trigger: Hex, messages: readonly CrossDomainMessage[], depth: number): Promise<Failure | undefined> {
+  const { context } = run;
   for (const message of messages) {
     const route = `message ${message.hash} from rollup ${message.source} to rollup ${message.destination}`;
     if (depth > context.maxMessageDepth) {
@@ -361,22 +386,32 @@ async function relayAll(
     const destination = engineOf(context, destinationId);
     const relay = { ...context.relayer.relayTransaction(message, await nextRelayTerms(destination, context.relayer.address)), relayOf: trigger };
     const where = `the action on rollup ${message.destination} (target ${message.target})`;
-    const mined = await mineOne(destination, relay, timestamp, rollback);
-    if (mined.kind === "refused") return { reason: dropReason("action-reverted", `${where} was not included: ${mined.reason.message}`) };
+    const mined = await mineOne(destination, relay, run.timestamp, run.rollback);
+    await run.onAction?.({ relay, message, depth, mined });
+    const leg = { role: "action", chainId: destinationId, target: message.target, depth, messageHash: message.hash } as const;
+    if (mined.kind === "refused") {
+      return { reason: dropReason("action-reverted", `${where} was not included: ${mined.reason.message}`, { ...leg, data: "0x" }) };
+    }
     if (!mined.receipt.success) {
       // Re-run it on the state before it to learn why; the unit is rolled back anyway.
-      const words = await callRevertReason(destination, relay, mined.block.number - 1);
-      return { reason: dropReason("action-reverted", `${where} failed: ${words}`) };
+      const revert = await revertOf(context, destination, callOf(relay), mined.block.number - 1);
+      return { reason: dropReason("action-reverted", `${where} failed: ${revert.words}`, { ...leg, data: actionRevertData(revert.data) }) };
     }
-    steps.push({ transaction: relay, block: mined.block });
+    run.steps.push({ transaction: relay, block: mined.block });
     const nested = sentMessagesOf(mined.receipt.logs, destinationId);
-    const failure = await relayAll(context, trigger, nested, depth + 1, timestamp, steps, rollback);
+    const failure = await relayAll(run, trigger, nested, depth + 1);
     if (failure !== undefined) return failure;
   }
   return undefined;
 }
 
-async function mineOne(engine: RollupEngine, transaction: SequencedTransaction, timestamp: number, rollback: Rollback) {
+/** One transaction mined alone: refused by its rollup, or in a block with its receipt. */
+export type MinedOne =
+  | { kind: "refused"; reason: DropReason }
+  | { kind: "mined"; block: ProducedBlock; receipt: { success: boolean; gasUsed: bigint; logs: RpcLog[] } };
+
+/** Mines one signed transaction in a block of its own, after `rollback` has a way back for its rollup. */
+export async function mineOne(engine: RollupEngine, transaction: SequencedTransaction, timestamp: number, rollback: Rollback): Promise<MinedOne> {
   const produced = await produceBlock(engine, [transaction], timestamp, rollback);
   const [dropped] = produced.dropped;
   if (dropped !== undefined) {
@@ -386,26 +421,54 @@ async function mineOne(engine: RollupEngine, transaction: SequencedTransaction, 
   return { kind: "mined" as const, block: produced.block, receipt: produced.receipts[0]! };
 }
 
-/** Why a transaction reverted, as its sender should read it. */
-async function revertReason(engine: RollupEngine, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
-  const target = transaction.to === undefined ? "" : ` (to ${getAddress(transaction.to)})`;
-  return `reverted on rollup ${engine.chainId}${target}: ${await callRevertReason(engine, transaction, parentBlock)}`;
+/** A transaction that reverted, as {@link triggerReverted} re-runs it. */
+export interface RevertedTrigger {
+  /** The call that re-runs it. */
+  call: CallRequest;
+  /** Its recipient; `undefined` for a contract creation. */
+  to: Address | undefined;
+  /** Its hash, when it is a signed transaction the sequencer holds. */
+  hash?: Hex;
 }
 
-/** Re-runs a reverted transaction as a call on the state before it, and describes its revert data. */
-async function callRevertReason(engine: RollupEngine, transaction: SequencedTransaction, parentBlock: number): Promise<string> {
+/**
+ * Why a trigger reverted, as its sender should read it: re-run as a call on
+ * the state after `parentBlock` (before it), with the leg that failed.
+ */
+export async function triggerReverted(context: ExecutionContext, engine: RollupEngine, trigger: RevertedTrigger, parentBlock: number): Promise<DropReason> {
+  const target = trigger.to === undefined ? "" : ` (to ${getAddress(trigger.to)})`;
+  const revert = await revertOf(context, engine, trigger.call, parentBlock);
+  return dropReason("reverted", `reverted on rollup ${engine.chainId}${target}: ${revert.words}`, {
+    role: "trigger",
+    chainId: engine.chainId,
+    target: trigger.to === undefined ? null : getAddress(trigger.to),
+    data: revert.data,
+    depth: 0,
+    ...(trigger.hash === undefined ? {} : { transactionHash: trigger.hash }),
+  });
+}
+
+/**
+ * Re-runs a reverted transaction as a call on the state after
+ * `parentBlock`: its full revert data, described. A call that returns
+ * instead is taken to have run out of gas in the transaction: it has no
+ * revert data.
+ */
+async function revertOf(context: ExecutionContext, engine: RollupEngine, call: CallRequest, parentBlock: number): Promise<{ data: Hex; words: string }> {
+  const result = await engine.call(call, parentBlock);
+  return result.kind === "reverted" ? { data: result.data ?? "0x", words: describeRevert(result.data, context.abis) } : { data: "0x", words: "out of gas" };
+}
+
+/** The call that re-runs a signed transaction. */
+export function callOf(transaction: SequencedTransaction): CallRequest {
   const parsed = parseTransaction(transaction.raw as TransactionSerialized);
-  const result = await engine.call(
-    {
-      from: transaction.from,
-      ...(parsed.to ? { to: parsed.to } : {}),
-      ...(parsed.data === undefined ? {} : { data: parsed.data }),
-      value: parsed.value ?? 0n,
-      gas: transaction.gas,
-    },
-    parentBlock,
-  );
-  return result.kind === "reverted" ? describeRevert(result.data) : "out of gas";
+  return {
+    from: transaction.from,
+    ...(parsed.to ? { to: parsed.to } : {}),
+    ...(parsed.data === undefined ? {} : { data: parsed.data }),
+    value: parsed.value ?? 0n,
+    gas: transaction.gas,
+  };
 }
 
 /**
@@ -428,7 +491,7 @@ async function produceBlock(engine: RollupEngine, share: readonly SequencedTrans
     timestamp,
   );
   const included: SequencedTransaction[] = [];
-  const receipts: { success: boolean; logs: RpcLog[] }[] = [];
+  const receipts: { success: boolean; gasUsed: bigint; logs: RpcLog[] }[] = [];
   for (const [index, transaction] of share.entries()) {
     const outcome = mined.outcomes[index]!;
     const earlier = droppedNonces.get(senderKey(transaction));
@@ -437,7 +500,7 @@ async function produceBlock(engine: RollupEngine, share: readonly SequencedTrans
       continue;
     }
     included.push(transaction);
-    receipts.push({ success: outcome.success, logs: outcome.logs });
+    receipts.push({ success: outcome.success, gasUsed: outcome.gasUsed, logs: outcome.logs });
   }
   // Global sequence numbers follow the share's order, so the block must hold it in that order.
   if (mined.block.transactionHashes.some((hash, index) => included[index]?.hash !== hash)) {
@@ -472,7 +535,8 @@ function unitsOf(order: readonly SequencedTransaction[]): SequencedTransaction[]
   return units;
 }
 
-function engineOf(context: ExecutionContext, chainId: number): RollupEngine {
+/** The engine of a rollup of the context. */
+export function engineOf(context: ExecutionContext, chainId: number): RollupEngine {
   const engine = context.engines.find((candidate) => candidate.chainId === chainId);
   if (engine === undefined) throw new Error(`Rollup ${chainId} is not part of this devnet`);
   return engine;
@@ -500,7 +564,7 @@ async function onEvery<T>(engines: readonly RollupEngine[], call: (engine: Rollu
  * back to it is going back to the attempt's start too, and the slot takes a
  * fresh one if it mines there again.
  */
-class Rollback {
+export class Rollback {
   readonly #slot: Rollback | undefined;
   readonly #snapshots = new Map<RollupEngine, EngineSnapshot>();
   /** Rollups whose way back is the slot's snapshot (see the class comment). */

@@ -309,9 +309,9 @@ export class InterceptedEngine implements RollupEngine {
     return this.#inner.mineBlock(raws, timestamp);
   }
 
-  async snapshot() {
+  async snapshot(options?: { held?: boolean }) {
     this.#before("snapshot");
-    return this.#inner.snapshot();
+    return this.#inner.snapshot(options);
   }
 
   async revert(snapshot: EngineSnapshot) {

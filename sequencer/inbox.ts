@@ -138,22 +138,23 @@ export class BatchPoster implements L1Port, EquivocationProver {
   }
 
   /**
-   * Submits a certified batch from its poster's account and returns its L1
+   * Submits a certified batch from its poster's account (with
+   * `submitBatchRegistering` when it registers rollups) and returns its L1
    * transaction hash once it is mined.
    *
    * @throws {BatchRejectedError} when the inbox reverts or computes another batch hash.
    */
   async postBatch(batch: CertifiedBatch): Promise<Hex> {
     const { abi } = sharedInboxArtifact();
+    const wallet = this.#wallet(batch.poster);
+    const contract = { address: this.#inbox, abi, chain: null } as const;
+    const args = [batch.header, batch.commitments, batch.data, batch.certificate] as const;
     let l1TxHash: Hex;
     try {
-      l1TxHash = await this.#wallet(batch.poster).writeContract({
-        address: this.#inbox,
-        abi,
-        chain: null,
-        functionName: "submitBatch",
-        args: [batch.header, batch.commitments, batch.data, batch.certificate],
-      });
+      l1TxHash =
+        batch.registrations === undefined
+          ? await wallet.writeContract({ ...contract, functionName: "submitBatch", args })
+          : await wallet.writeContract({ ...contract, functionName: "submitBatchRegistering", args: [...args, batch.registrations] });
     } catch (cause) {
       throw new BatchRejectedError({ number: batch.header.number, cause });
     }

@@ -1,14 +1,18 @@
 import {
   type Address,
   fromRlp,
+  getAddress,
+  getTransactionType,
   type Hex,
   hexToBigInt,
   IntegerOutOfRangeError,
   isAddressEqual,
   keccak256,
+  numberToHex,
   parseTransaction,
   serializeTransaction,
   TipAboveFeeCapError,
+  type TransactionSerializable,
   type TransactionSerialized,
 } from "viem";
 import {
@@ -54,7 +58,7 @@ export type DecodedTransaction = Omit<SequencedTransaction, "arrival" | "chainId
  * the rollups would not run: a transaction the sequencer accepts must be
  * one the chain can include or revert, never one it refuses outright.
  *
- * @throws {InvalidTransactionError} when the bytes are not a signed transaction.
+ * @throws {InvalidTransactionError} when the bytes are not a signed transaction, or carry the impersonation signature (see {@link impersonatedTransaction}).
  * @throws {UnsupportedTransactionTypeError} for a type other than legacy, EIP-2930 or EIP-1559.
  * @throws {PriorityFeeAboveMaxFeeError} when `maxPriorityFeePerGas` > `maxFeePerGas`.
  * @throws {MalleableSignatureError} when `s` is in the upper half of the curve order (EIP-2).
@@ -63,6 +67,100 @@ export type DecodedTransaction = Omit<SequencedTransaction, "arrival" | "chainId
  * @throws {IntrinsicGasTooLowError} when the gas limit is below the transaction's intrinsic gas or EIP-7623 floor.
  */
 export function decodeRawTransaction(raw: unknown): DecodedTransaction {
+  return decodeTransaction(raw, "signed");
+}
+
+/**
+ * Decodes a transaction from an impersonated account, as
+ * {@link impersonatedTransaction} made it: its sender is the one its
+ * impersonation signature names. Otherwise as {@link decodeRawTransaction}.
+ *
+ * @throws {InvalidTransactionError} when the bytes are not a transaction with EDR's impersonation signature.
+ */
+export function decodeImpersonatedTransaction(raw: unknown): DecodedTransaction {
+  return decodeTransaction(raw, "impersonated");
+}
+
+/**
+ * Decodes a transaction as a rollup block (and a batch) may carry it:
+ * signed, or from an impersonated account. What derivation replays.
+ *
+ * @throws {InvalidTransactionError} and the other errors of {@link decodeRawTransaction}.
+ */
+export function decodeBlockTransaction(raw: unknown): DecodedTransaction {
+  return decodeTransaction(raw, "either");
+}
+
+/**
+ * A transaction from an account impersonated with
+ * `hardhat_impersonateAccount`, serialized as EDR holds it: with EDR's
+ * impersonation signature, r = s = the sender's address, and recovery bit 1
+ * for a typed transaction, EIP-155's 0 for a legacy one. Its hash is the
+ * one EDR gives it. No secp256k1 signature has r = s below 2^160, so the
+ * form names its sender unambiguously; intake refuses it from anyone but the
+ * devnet itself (see {@link decodeRawTransaction}).
+ *
+ * @example
+ * ```ts
+ * const raw = impersonatedTransaction({ chainId: 901, type: "eip1559", nonce: 0, gas: 21000n, to, maxFeePerGas, maxPriorityFeePerGas }, from);
+ * keccak256(raw); // the hash EDR's eth_sendTransaction answers
+ * ```
+ */
+export function impersonatedTransaction(transaction: TransactionSerializable, from: Address): Hex {
+  const word = numberToHex(hexToBigInt(from), { size: 32 });
+  if ((transaction.type ?? getTransactionType(transaction)) === "legacy") {
+    if (transaction.chainId === undefined) throw new InvalidTransactionError({ reason: "an impersonated legacy transaction needs a chain id (EIP-155)" });
+    return serializeTransaction(transaction, { r: word, s: word, v: BigInt(transaction.chainId * 2 + 35) });
+  }
+  return serializeTransaction(transaction, { r: word, s: word, yParity: 1 });
+}
+
+/**
+ * The sender an impersonation signature names, or `undefined` for bytes
+ * that do not carry one. Cheap for a signed transaction: the bytes are
+ * parsed only when they end as the form does, with two equal integers.
+ */
+export function impersonatedSender(raw: Hex): Address | undefined {
+  if (!endsWithEqualWords(raw)) return undefined;
+  try {
+    const parsed = parseTransaction(raw.toLowerCase() as TransactionSerialized);
+    return impersonationSignatory(parsed);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the bytes end with the same 1 to 21 bytes twice, as a transaction
+ * whose signature's r and s are one address does (their RLP encodings end
+ * it). A real signature's r and s are about 32 bytes each, so this is false
+ * for all but about one in 256 signed transactions.
+ */
+function endsWithEqualWords(raw: Hex): boolean {
+  for (let chars = 2; chars <= 42 && raw.length >= 2 + 2 * chars; chars += 2) {
+    if (raw.slice(-chars).toLowerCase() === raw.slice(-2 * chars, -chars).toLowerCase()) return true;
+  }
+  return false;
+}
+
+/** The address an impersonation signature (r = s, below 2^160) names, or `undefined`. */
+function impersonationSignatory(parsed: ReturnType<typeof parseTransaction>): Address | undefined {
+  if (parsed.r === undefined || parsed.s === undefined) return undefined;
+  const r = hexToBigInt(parsed.r);
+  if (r !== hexToBigInt(parsed.s) || r >= 2n ** 160n) return undefined;
+  return getAddress(numberToHex(r, { size: 20 }));
+}
+
+/** Whether the recovery part of an impersonation signature is EDR's: 1 for a typed transaction, EIP-155's 0 for a legacy one. */
+function hasImpersonationRecovery(parsed: ReturnType<typeof parseTransaction>): boolean {
+  if (parsed.type === "legacy") return parsed.chainId !== undefined && parsed.v === BigInt(parsed.chainId * 2 + 35);
+  return parsed.yParity === 1;
+}
+
+/** Which signatures {@link decodeTransaction} takes. */
+type AcceptedSignature = "signed" | "impersonated" | "either";
+
+function decodeTransaction(raw: unknown, accepted: AcceptedSignature): DecodedTransaction {
   if (typeof raw !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(raw)) {
     throw new InvalidTransactionError({ reason: "expected the signed transaction as 0x-prefixed hex bytes" });
   }
@@ -84,16 +182,7 @@ export function decodeRawTransaction(raw: unknown): DecodedTransaction {
   }
   if (parsed.nonce === undefined) throw new InvalidTransactionError({ reason: "the transaction has no nonce" });
   if (parsed.gas === undefined) throw new InvalidTransactionError({ reason: "the transaction has no gas limit" });
-  // EIP-2: (r, n − s) is a second valid signature of the same transaction
-  // under another hash; the chain refuses it, so it must not take a nonce.
-  const s = hexToBigInt(parsed.s);
-  if (s > CURVE_ORDER / 2n) throw new MalleableSignatureError({ s });
-  let from: Address;
-  try {
-    from = recoverSender(parsed);
-  } catch (cause) {
-    throw new InvalidTransactionError({ reason: "the signature does not recover to a sender", cause });
-  }
+  const from = senderOf(parsed, accepted);
   const data = parsed.data ?? "0x";
   const to = parsed.to ?? undefined;
   const initcodeSize = (data.length - 2) / 2;
@@ -197,6 +286,32 @@ function rlpFields(serialized: Hex): readonly unknown[] {
 /** An RLP integer field; 0 for an absent or malformed one. */
 function quantity(field: unknown): bigint {
   return typeof field === "string" && field.length > 2 ? hexToBigInt(field as Hex) : 0n;
+}
+
+/** The sender of a parsed transaction: the signer, or the account its impersonation signature names, as `accepted` allows. */
+function senderOf(parsed: ReturnType<typeof parseTransaction>, accepted: AcceptedSignature): Address {
+  const impersonated = impersonationSignatory(parsed);
+  if (impersonated !== undefined) {
+    if (accepted === "signed") {
+      throw new InvalidTransactionError({
+        reason: "it carries the devnet's impersonation signature (r = s = an address), not a real one; to send from an account without its key, call hardhat_impersonateAccount and then eth_sendTransaction",
+      });
+    }
+    if (!hasImpersonationRecovery(parsed)) {
+      throw new InvalidTransactionError({ reason: "its impersonation signature has another recovery bit than EDR's (1 when typed, EIP-155's 0 when legacy)" });
+    }
+    return impersonated;
+  }
+  if (accepted === "impersonated") throw new InvalidTransactionError({ reason: "it does not carry the impersonation signature of an impersonated account" });
+  // EIP-2: (r, n − s) is a second valid signature of the same transaction
+  // under another hash; the chain refuses it, so it must not take a nonce.
+  const s = hexToBigInt(parsed.s!);
+  if (s > CURVE_ORDER / 2n) throw new MalleableSignatureError({ s });
+  try {
+    return recoverSender(parsed);
+  } catch (cause) {
+    throw new InvalidTransactionError({ reason: "the signature does not recover to a sender", cause });
+  }
 }
 
 /** Recovers the signer from the signature over the unsigned transaction's hash. */

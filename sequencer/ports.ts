@@ -1,10 +1,13 @@
 import type { Address, Hex, RpcLog } from "viem";
 import type { InboxState } from "./batch/builder.ts";
+import type { Cheat, StateOperation } from "./cheats.ts";
 import type { CertifiedBatch } from "./committee/committee.ts";
 import type { ForcedEntry } from "./forced.ts";
 import type { PostedBatch } from "./batch/queue.ts";
 import type { DropReason } from "./reasons.ts";
 import type { Outcome } from "./records.ts";
+import type { UnsignedTransaction } from "./simulation.ts";
+import type { CallFrame } from "./trace.ts";
 import type { SequencedTransaction, SlotResult } from "./types.ts";
 
 /**
@@ -69,8 +72,12 @@ export interface RollupEngine {
    * and leaves nothing behind.
    */
   mineBlock(raws: readonly Hex[], timestamp: number): Promise<MinedBlock>;
-  /** Remembers the current state, to {@link revert} to it. */
-  snapshot(): Promise<EngineSnapshot>;
+  /**
+   * Remembers the current state, to {@link revert} to it. `held`: the caller
+   * may keep it for long (a devnet snapshot a test reverts to), so the
+   * engine must still be able to free the snapshots taken after it.
+   */
+  snapshot(options?: { held?: boolean }): Promise<EngineSnapshot>;
   /** Goes back to a state taken with {@link snapshot}; the snapshot and every later one are used up. */
   revert(snapshot: EngineSnapshot): Promise<void>;
   /**
@@ -89,6 +96,25 @@ export interface RollupEngine {
   balanceOf(address: Address): Promise<bigint>;
   /** Runs a call on the state after block `blockNumber` (default: the latest). */
   call(request: CallRequest, blockNumber?: number): Promise<CallResult>;
+  /**
+   * Applies state operations (cheats) to the current state, in order,
+   * without mining: they become part of the next block's state. Engines
+   * that cannot (a test's stand-in) leave it out, and cheats answer an error.
+   */
+  applyOperations?(operations: readonly StateOperation[]): Promise<void>;
+  /**
+   * Traces, debugging: the call tree of a mined transaction (geth's
+   * callTracer shape, with logs). Engines without it (a test's stand-in)
+   * cannot be traced or simulated.
+   */
+  trace?(hash: Hex): Promise<CallFrame>;
+  /**
+   * Simulations, on a state the caller goes back from: mines one block at
+   * `timestamp` with `transaction` sent as its `from` without a signature
+   * (impersonated, paying no fee, as `eth_call` does), and reports it as
+   * {@link mineBlock} does. Engines without it cannot simulate.
+   */
+  mineUnsigned?(transaction: UnsignedTransaction, timestamp: number): Promise<MinedBlock>;
 }
 
 /** The L1 inbox as the sequencer sees it. */
@@ -148,8 +174,14 @@ export interface RollupGenesisSpec {
   genesisTimestamp: number;
   /** The sequencer committee as deployed, whose members' relays the rollup's messenger accepts. */
   committee: readonly Address[];
-  /** The devnet's rollup chain ids, consecutive. */
+  /** The chain ids of the rollups the devnet started with (registered at the inbox's deployment), consecutive. */
   chainIds: readonly number[];
+  /**
+   * For a rollup a batch registered (added at runtime): the rollups batches
+   * registered up to it, itself included, which its messenger knows from
+   * its genesis on.
+   */
+  addedChainIds?: readonly number[];
 }
 
 /** A rollup engine the caller owns and closes. */
@@ -178,13 +210,21 @@ export type JournalEntry =
   /** A ciphertext was accepted into the encrypted mempool. */
   | { kind: "encrypted"; id: Hex; ciphertext: Hex; receivedAt: number }
   /** A ciphertext's slot decrypted it: to an accepted transaction, or it was dropped. */
-  | { kind: "decrypted"; id: Hex; transactionHash?: Hex; dropReason?: DropReason };
+  | { kind: "decrypted"; id: Hex; transactionHash?: Hex; dropReason?: DropReason }
+  /** A cheat was applied to a rollup (its state operations ride in the rollup's next block). */
+  | { kind: "cheat"; chainId: number; cheat: Cheat };
 
 /**
- * Where the sequencer writes what must survive a crash. Each call to
- * {@link append} is atomic and durable once it returns: a restart sees all
- * of its entries or none.
+ * Where the sequencer writes its journal: what a restart, a revert to a
+ * snapshot or a loaded state rebuilds it from. Each call to {@link append}
+ * is atomic: a rebuild sees all of its entries or none.
  */
 export interface SequencerJournal {
+  /**
+   * Whether the entries survive the process (a data directory): then a
+   * stopping sequencer leaves its pending transactions pending, for the
+   * restart, instead of dropping them.
+   */
+  readonly durable: boolean;
   append(entries: readonly JournalEntry[]): void;
 }

@@ -1,3 +1,5 @@
+import type { Address, Hex } from "viem";
+
 /**
  * Why the sequencer dropped a transaction: a stable code clients and tests
  * match (`reasonCode` in `xr_getTransactionStatus`), and words for people,
@@ -43,15 +45,42 @@ export const REASON_CODES = [
 /** A stable drop-reason code. */
 export type ReasonCode = (typeof REASON_CODES)[number];
 
+/**
+ * The leg of a unit that failed when it ran: the trigger (a transaction the
+ * sequencer accepted) or an action (the relay of a message), where it ran,
+ * and the raw revert bytes, in full, for the developer's own tools to decode.
+ */
+export interface FailedLeg {
+  role: "trigger" | "action";
+  /** The rollup it ran on. */
+  chainId: number;
+  /** The contract it called: the trigger's recipient (`null` for a contract creation), or the message's target. */
+  target: Address | null;
+  /**
+   * The revert data, never cut: `0x` when there is none (out of gas, a bare
+   * `revert()`). For an action, its target's own revert data, unwrapped from
+   * the messenger's `TargetCallFailed`.
+   */
+  data: Hex;
+  /** 0 for the trigger, 1 for the action of a message it sent, 2 for the action of a message that action sent, … */
+  depth: number;
+  /** For the trigger, its hash (in a bundle, the transaction that failed). */
+  transactionHash?: Hex;
+  /** For an action, the hash of the message it relays. */
+  messageHash?: Hex;
+}
+
 /** A drop reason: a stable code and the words. */
 export interface DropReason {
   code: ReasonCode;
   message: string;
+  /** When a trigger or an action ran and reverted: which, where, and its revert data. */
+  failedLeg?: FailedLeg;
 }
 
-/** A drop reason from its code and words. */
-export function dropReason(code: ReasonCode, message: string): DropReason {
-  return { code, message };
+/** A drop reason from its code and words, and the leg that failed when one ran and reverted. */
+export function dropReason(code: ReasonCode, message: string, failedLeg?: FailedLeg): DropReason {
+  return failedLeg === undefined ? { code, message } : { code, message, failedLeg };
 }
 
 /** Why a transaction is dropped after an earlier nonce of its sender was. */

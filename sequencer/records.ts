@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import type { DropReason, ReasonCode } from "./reasons.ts";
+import type { DropReason, FailedLeg, ReasonCode } from "./reasons.ts";
 import type { Inclusion, SequencedTransaction } from "./types.ts";
 
 /** How an accepted transaction ended; absent while it is pending. */
@@ -23,8 +23,8 @@ export interface BundleStatus {
   bundleId: Hex;
   status: "pending" | "included" | "dropped";
   transactions: TransactionStatus[];
-  /** Which transaction made the bundle fail, and why. */
-  failed: { hash: Hex; chainId: number; reason: string; reasonCode: ReasonCode } | null;
+  /** Which transaction made the bundle fail, and why; `failedLeg` when a trigger or action of it reverted. */
+  failed: { hash: Hex; chainId: number; reason: string; reasonCode: ReasonCode; failedLeg?: FailedLeg } | null;
 }
 
 /** An earlier attempt of a transaction that was dropped, then sent again byte-identical. */
@@ -45,6 +45,8 @@ export interface TransactionStatus {
   reason?: string;
   /** Why it was dropped, as a stable code. */
   reasonCode?: ReasonCode;
+  /** When it was dropped because a leg of its unit reverted: which leg, where, and the raw revert data. */
+  failedLeg?: FailedLeg;
   batch: BatchRef | null;
   /** For a trigger: the relays (actions) of the messages it caused, in global order. */
   relays?: { hash: Hex; chainId: number; globalSeq: number | null }[];
@@ -130,13 +132,17 @@ export class TransactionRecords {
       .map((hash) => this.#records.get(hash)!.outcome)
       .find((outcome) => outcome?.kind === "dropped");
     const failedHash = dropped?.kind === "dropped" ? (dropped.failedTransaction ?? hashes[0]!) : undefined;
+    // The failed transaction's own reason (the others say `bundle-failed`).
+    const culprit = failedHash === undefined ? undefined : this.#records.get(failedHash)!.outcome;
+    const reason = culprit?.kind === "dropped" ? culprit.reason : dropped?.kind === "dropped" ? dropped.reason : undefined;
     const failed =
-      dropped?.kind === "dropped" && failedHash !== undefined
+      reason !== undefined && failedHash !== undefined
         ? {
             hash: failedHash,
             chainId: this.#records.get(failedHash)!.transaction.chainId,
-            reason: dropped.reason.message,
-            reasonCode: dropped.reason.code,
+            reason: reason.message,
+            reasonCode: reason.code,
+            ...failedLegOf(reason),
           }
         : null;
     const status = failed !== null ? "dropped" : transactions.every((t) => t.status === "included") ? "included" : "pending";
@@ -174,6 +180,20 @@ export class TransactionRecords {
     const base = { globalSeq: null, chainId: transaction.chainId, blockNumber: null, slot: null, batch: null };
     return outcome === undefined
       ? { status: "pending", ...base, ...attempts }
-      : { status: "dropped", ...base, reason: outcome.reason.message, reasonCode: outcome.reason.code, ...attempts };
+      : { status: "dropped", ...base, reason: outcome.reason.message, reasonCode: outcome.reason.code, ...failedLegOf(outcome.reason), ...attempts };
   }
+
+  /** The transaction accepted with this hash (its latest attempt), or `undefined`. */
+  transaction(hash: Hex): SequencedTransaction | undefined {
+    return this.#records.get(hash.toLowerCase() as Hex)?.transaction;
+  }
+
+  /** The relays (actions) a trigger caused, in global order. */
+  relaysOf(trigger: Hex): SequencedTransaction[] {
+    return (this.#relays.get(trigger) ?? []).map((relay) => this.#records.get(relay)!.transaction);
+  }
+}
+
+function failedLegOf(reason: DropReason): { failedLeg?: FailedLeg } {
+  return reason.failedLeg === undefined ? {} : { failedLeg: reason.failedLeg };
 }

@@ -97,6 +97,12 @@ export function relayHash(messageHash: Hex, gasLimit: bigint): Hex {
  */
 const RELAY_OVERHEAD_GAS = 200_000n;
 
+/**
+ * Gas limit of an `addChain` transaction: intrinsic gas, a cold storage
+ * write and the event take about 50,000; the rest is margin.
+ */
+const ADD_CHAIN_GAS = 100_000n;
+
 /** EIP-7623: intrinsic gas of every transaction. */
 const TX_BASE_GAS = 21_000n;
 /** EIP-7623: floor gas per calldata token (a zero byte is one token, any other byte four). */
@@ -127,12 +133,14 @@ export interface RelayTerms {
   baseFeePerGas: bigint;
 }
 
-/** Builds the relay transaction (the action) of a message for its destination rollup. */
+/** Builds the sequencer's own transactions to a rollup's messenger: the relay transaction (the action) of a message, and the announcement of an added rollup. */
 export interface RelayBuilder {
   /** The sequencer's address, which sends every relay. */
   readonly address: Address;
   /** Signs the relay of `message` for its destination rollup. Pure apart from the key. */
   relayTransaction(message: CrossDomainMessage, terms: RelayTerms): SequencedTransaction & { data: Hex };
+  /** Signs `addChain(added)` for rollup `chainId`'s messenger: rollup `added` joined the devnet. Pure apart from the key. */
+  addChainTransaction(chainId: number, added: number, terms: RelayTerms): SequencedTransaction & { data: Hex };
 }
 
 /** The terms of the next relay to `destination`: the sequencer's nonce there and the latest base fee. */
@@ -165,7 +173,7 @@ export class Relayer implements RelayBuilder {
   }
 
   /** Signs the relay of `message` for its destination rollup. */
-  relayTransaction(message: CrossDomainMessage, { nonce, baseFeePerGas }: RelayTerms): SequencedTransaction & { data: Hex } {
+  relayTransaction(message: CrossDomainMessage, terms: RelayTerms): SequencedTransaction & { data: Hex } {
     const { abi } = artifact("L2ToL2CrossDomainMessenger");
     // The messenger checks an EIP-191 signature of the relay hash by the sequencer.
     const signature = signHash(hashMessage({ raw: relayHash(message.hash, message.gasLimit) }), this.#account.privateKey);
@@ -175,8 +183,18 @@ export class Relayer implements RelayBuilder {
       functionName: "relayMessage",
       args: [fields, 27 + signature.yParity, signature.r, signature.s],
     });
-    const chainId = Number(message.destination);
-    const gas = relayGasLimit(data, message.gasLimit);
+    return this.#messengerTransaction(Number(message.destination), data, relayGasLimit(data, message.gasLimit), terms);
+  }
+
+  /** Signs `addChain(added)` for rollup `chainId`'s messenger. */
+  addChainTransaction(chainId: number, added: number, terms: RelayTerms): SequencedTransaction & { data: Hex } {
+    const { abi } = artifact("L2ToL2CrossDomainMessenger");
+    const data = encodeFunctionData({ abi, functionName: "addChain", args: [BigInt(added)] });
+    return this.#messengerTransaction(chainId, data, ADD_CHAIN_GAS, terms);
+  }
+
+  /** A transaction of the sequencer's to the messenger of rollup `chainId`, paying up to twice the latest base fee and no tip. */
+  #messengerTransaction(chainId: number, data: Hex, gas: bigint, { nonce, baseFeePerGas }: RelayTerms): SequencedTransaction & { data: Hex } {
     const maxFeePerGas = 2n * baseFeePerGas + 1n;
     const transaction: TransactionSerializableEIP1559 = {
       type: "eip1559",

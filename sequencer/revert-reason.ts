@@ -1,6 +1,7 @@
-import { type Abi, type AbiParameter, decodeAbiParameters, decodeErrorResult, hexToString, isHex, toFunctionSelector } from "viem";
+import { type Abi, type AbiParameter, decodeAbiParameters, decodeErrorResult, type Hex, hexToString, isHex, toFunctionSelector } from "viem";
 import { formatAbiItem } from "viem/utils";
-import { allContractErrors } from "../contracts/artifacts.ts";
+import { type AbiError, type KnownAbis, xrollupAbis } from "../contracts/abi-registry.ts";
+import { artifact } from "../contracts/artifacts.ts";
 
 /**
  * How many levels of errors carried inside errors (as `bytes`) are
@@ -41,21 +42,28 @@ interface DecodedError {
   args: Argument[];
 }
 
-type AbiError = Extract<Abi[number], { type: "error" }>;
-
-const BUILTIN_ERRORS: readonly AbiError[] = [
-  { type: "error", name: "Error", inputs: [{ name: "message", type: "string" }] },
-  { type: "error", name: "Panic", inputs: [{ name: "code", type: "uint256" }] },
-];
-
-let knownErrors: Map<string, AbiError> | undefined;
+/** What each Solidity panic code means (the Solidity documentation's list). */
+const PANIC_MEANINGS: Readonly<Record<number, string>> = {
+  0x00: "generic compiler panic",
+  0x01: "assert failed",
+  0x11: "arithmetic overflow or underflow",
+  0x12: "division or modulo by zero",
+  0x21: "conversion to an enum out of range",
+  0x22: "incorrectly encoded storage byte array",
+  0x31: "pop on an empty array",
+  0x32: "array index out of bounds",
+  0x41: "too much memory allocated",
+  0x51: "call to a zero-initialized function",
+};
 
 /**
- * Describes revert data in words a developer can act on: `Error(string)`
- * and `Panic(uint256)`, or any custom error of xrollup's contracts with its
- * arguments. Errors that carry another revert as `bytes` (the messenger's
- * `TargetCallFailed`, a token's `CallFailed`) are described down to the
- * innermost reason, at most {@link MAX_REVERT_NESTING} levels deep.
+ * Describes revert data in words a developer can act on: `Error(string)`,
+ * `Panic(uint256)` with what the code means, or a custom error with its
+ * arguments' names and values, from any ABI `abis` knows (default:
+ * xrollup's contracts; a devnet adds its `--artifacts`). Errors that carry
+ * another revert as `bytes` (the messenger's `TargetCallFailed`, a token's
+ * `CallFailed`) are described down to the innermost reason, at most
+ * {@link MAX_REVERT_NESTING} levels deep.
  *
  * Each level is decoded once, in place, so the cost is one pass over the
  * data (checking that it is hex) plus a bounded amount per level, whatever
@@ -63,46 +71,47 @@ let knownErrors: Map<string, AbiError> | undefined;
  *
  * @returns e.g. `"reverted with DepositCapExceeded(totalAfter: 6, cap: 5)"`.
  */
-export function describeRevert(data: unknown): string {
+export function describeRevert(data: unknown, abis: KnownAbis = xrollupAbis()): string {
   if (!isHex(data) || data === "0x") return "reverted without a reason";
-  return describeLevel({ hex: data.toLowerCase(), start: 2, end: data.length }, 1);
+  return describeLevel({ hex: data.toLowerCase(), start: 2, end: data.length }, 1, abis);
 }
 
 /** Describes revert data found `level` errors deep (1 for the revert itself). */
-function describeLevel(data: Window, level: number): string {
+function describeLevel(data: Window, level: number, abis: KnownAbis): string {
   if (data.end <= data.start) return "reverted without a reason";
   if (level > MAX_REVERT_NESTING) {
     return `reverted with error data nested more than ${MAX_REVERT_NESTING} levels deep: ${abbreviate(data)}`;
   }
-  const decoded = decodeError(data);
+  const decoded = decodeError(data, abis);
   if (decoded === undefined) return `reverted with unknown error data ${abbreviate(data)}`;
   const [first, second] = decoded.args;
   if (decoded.name === "Error" && first !== undefined && "value" in first) return `reverted: ${String(first.value)}`;
   if (decoded.name === "Panic" && first !== undefined && "value" in first) {
-    return `panicked with code 0x${(first.value as bigint).toString(16)}`;
+    const code = first.value as bigint;
+    const meaning = PANIC_MEANINGS[Number(code)];
+    return `panicked with code 0x${code.toString(16)}${meaning === undefined ? "" : ` (${meaning})`}`;
   }
   // The messenger wraps its target's revert; the caller already names the target.
   if (decoded.name === "TargetCallFailed" && second !== undefined && "bytes" in second) {
-    return describeLevel(second.bytes, level + 1);
+    return describeLevel(second.bytes, level + 1, abis);
   }
-  return `reverted with ${formatError(decoded, level)}`;
+  return `reverted with ${formatError(decoded, level, abis)}`;
 }
 
 /** `Name(arg: value, …)`, with `bytes` arguments that hold revert data formatted the same way. */
-function formatError(decoded: DecodedError, level: number): string {
+function formatError(decoded: DecodedError, level: number, abis: KnownAbis): string {
   const args = decoded.args.map((argument) => {
     if ("value" in argument) return `${argument.name}: ${String(argument.value)}`;
-    const inner = level < MAX_REVERT_NESTING ? decodeError(argument.bytes) : undefined;
-    return `${argument.name}: ${inner === undefined ? abbreviate(argument.bytes) : formatError(inner, level + 1)}`;
+    const inner = level < MAX_REVERT_NESTING ? decodeError(argument.bytes, abis) : undefined;
+    return `${argument.name}: ${inner === undefined ? abbreviate(argument.bytes) : formatError(inner, level + 1, abis)}`;
   });
   return `${decoded.name}(${args.join(", ")})`;
 }
 
 /** Decodes one level of revert data as a known error, or `undefined` if it is none. */
-function decodeError(data: Window): DecodedError | undefined {
-  knownErrors ??= new Map([...BUILTIN_ERRORS, ...(allContractErrors() as readonly AbiError[])].map((item) => [toFunctionSelector(formatAbiItem(item)), item]));
+function decodeError(data: Window, abis: KnownAbis): DecodedError | undefined {
   if (data.end - data.start < 8) return undefined;
-  const item = knownErrors.get(`0x${data.hex.slice(data.start, data.start + 8)}`);
+  const item = abis.error(`0x${data.hex.slice(data.start, data.start + 8)}`);
   if (item === undefined) return undefined;
   const args: Window = { hex: data.hex, start: data.start + 8, end: data.end };
   try {
@@ -176,4 +185,28 @@ function isDynamic(input: AbiParameter): boolean {
 function abbreviate(data: Window): string {
   const shown = `0x${data.hex.slice(data.start, Math.min(data.end, data.start + 2 * ABBREVIATED_BYTES))}`;
   return data.end - data.start > 2 * ABBREVIATED_BYTES ? `${shown}…` : shown;
+}
+
+/** The messenger's `TargetCallFailed` and its selector, read once. */
+let targetCallFailed: { selector: Hex; item: AbiError } | undefined;
+
+/**
+ * The revert data of an action as its target reverted with it: the
+ * messenger wraps a failed call in `TargetCallFailed(target, returnData)`,
+ * whose `returnData` is unwrapped, in full. Any other data (the messenger's
+ * own errors, such as `ActionOutOfGas`) is returned as it is.
+ */
+export function actionRevertData(relayRevertData: Hex): Hex {
+  if (targetCallFailed === undefined) {
+    const item = (artifact("L2ToL2CrossDomainMessenger").abi as Abi).find((entry): entry is AbiError => entry.type === "error" && entry.name === "TargetCallFailed")!;
+    targetCallFailed = { selector: toFunctionSelector(formatAbiItem(item)) as Hex, item };
+  }
+  if (relayRevertData.slice(0, 10).toLowerCase() !== targetCallFailed.selector) return relayRevertData;
+  try {
+    const { args } = decodeErrorResult({ abi: [targetCallFailed.item], data: relayRevertData });
+    const inner = args?.[1];
+    return isHex(inner) ? inner : relayRevertData;
+  } catch {
+    return relayRevertData;
+  }
 }

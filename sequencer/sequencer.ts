@@ -1,8 +1,22 @@
 import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import { type KnownAbis, xrollupAbis } from "../contracts/abi-registry.ts";
+import { AddRollupFailedError, mineChainAdditions, withAddedRollup } from "./add-rollup.ts";
 import { Admission, type CheckedTransaction, MAX_NONCE_GAP } from "./admission.ts";
 import type { Batch, InboxState } from "./batch/builder.ts";
 import { BatchQueue, type InboxConflict, type PostedBatch } from "./batch/queue.ts";
 import type { SigningDomain } from "./committee/certificate.ts";
+import {
+  type Cheat,
+  cheatProblem,
+  CheatState,
+  CheatsUnsupportedError,
+  isStateOperation,
+  MiningFailedError,
+  mineEmptyBlock,
+  NotImpersonatedError,
+  type StateOperation,
+  withBlockTimes,
+} from "./cheats.ts";
 import { batchMatchesSlots } from "./committee/check.ts";
 import { type CertifiedBatch, type EquivocationProver, type MemberReport, type Orderable, SequencerCommittee } from "./committee/committee.ts";
 import { type ForcedEntry, runForcedSlot } from "./forced.ts";
@@ -19,14 +33,16 @@ import {
 } from "./errors.ts";
 import { type ExecutionContext, executeSlot, RollupRevertError } from "./executor.ts";
 import { type ActiveFault, type Fault, FaultRegistry, FaultyL1, faultyEngine, parseFault } from "./faults.ts";
-import { type DecodedTransaction, decodeRawTransaction } from "./intake.ts";
+import { type DecodedTransaction, decodeRawTransaction, impersonatedSender } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
 import type { OrderingPolicy, SlotContext } from "./policies/index.ts";
 import type { Clock, JournalEntry, L1Port, RollupEngine, SequencerJournal } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason } from "./reasons.ts";
 import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
-import { type RelayBuilder, Relayer, type SequencerKey } from "./relayer.ts";
-import { type MessageHashes, type SequencedTransaction, type SlotCertificate, type SlotResult, senderKey } from "./types.ts";
+import { parseSimulationRequest, type Simulation, type SimulationInput, type SimulationResult, simulateUnits, simulationResult, type UnsignedTransaction } from "./simulation.ts";
+import { traceTransaction, type TransactionTrace } from "./trace.ts";
+import { nextRelayTerms, type RelayBuilder, Relayer, type SequencerKey } from "./relayer.ts";
+import { type AddedRollup, type MessageHashes, type ProducedBlock, type SequencedTransaction, type SlotCertificate, type SlotResult, senderKey } from "./types.ts";
 
 
 /**
@@ -78,18 +94,47 @@ export interface SequencerParameters {
   genesisTimestamp: number;
   /** Faults in force from the start (`--fault`), as `xr_injectFault` takes them. */
   faults?: readonly unknown[];
+  /**
+   * The engines of rollups added at runtime ({@link SharedSequencer.addRollup}),
+   * by chain id: {@link SharedSequencer.restore} takes each from here when
+   * the journal says a slot added it, so whoever restores recreates them
+   * first (at their genesis, predeploys installed).
+   */
+  addedEngine?: (chainId: number) => RollupEngine | undefined;
   /** How long {@link SharedSequencer.stop} keeps producing slots to drain the mempool, in ms. Default 30 s. */
   drainMs?: number;
   /**
-   * Where what must survive a crash is written (`--data-dir`). With it,
-   * {@link SharedSequencer.stop} leaves pending transactions pending, for
-   * the restart.
+   * Where the journal is written: what a restart (`--data-dir`), a revert to
+   * a snapshot or a loaded state rebuilds the sequencer from. With a durable
+   * one, {@link SharedSequencer.stop} leaves pending transactions pending,
+   * for the restart.
    */
   journal?: SequencerJournal;
+  /**
+   * The faults in force, when the caller keeps them: a devnet hands them on
+   * to the sequencer that replaces this one on a revert, ids and all.
+   * Default: a registry of this sequencer's own.
+   */
+  faultRegistry?: FaultRegistry;
   /** Called with errors of background work (slot production, batch posting). */
   onError?: (error: unknown) => void;
   /** Called after each batch is posted, with its certificate. */
   onBatch?: (batch: CertifiedBatch, l1TxHash: Hex) => void;
+  /** The ABIs that decode revert reasons and name a trace's functions (`--artifacts`); default: xrollup's own contracts. */
+  abis?: KnownAbis;
+  /** Told of accepted transactions and committed slots as they happen: what `eth_subscribe` notifies. */
+  events?: SequencerEvents;
+}
+
+/**
+ * Listeners of {@link SequencerParameters.events}, called synchronously. A
+ * listener that throws is reported to `onError` and changes nothing else.
+ */
+export interface SequencerEvents {
+  /** A transaction entered the mempool (a replacement too; relays and forced transactions never do). */
+  onAccepted?(transaction: SequencedTransaction): void;
+  /** A slot (ordinary or forced) took effect: journaled and its outcomes settled. A failed slot attempt is never told. */
+  onSlot?(slot: SlotResult): void;
 }
 
 /** The sequencer committee, as {@link SequencerParameters} takes it. */
@@ -114,6 +159,13 @@ const MAX_SLOT_ATTEMPTS = 3;
 export interface AcceptOptions {
   /** When it was received, in ms; defaults to the clock's now (scenarios pass simulated time). */
   receivedAt?: number;
+  /**
+   * The transaction carries the impersonation signature of an account
+   * impersonated on the rollup (`eth_sendTransaction` after
+   * `hardhat_impersonateAccount`), not a real signature. Only the devnet's
+   * own signer sets it: `eth_sendRawTransaction` never does.
+   */
+  impersonated?: boolean;
 }
 
 /** The answer of `xr_getSequencerStatus`. */
@@ -166,9 +218,13 @@ export class SharedSequencer {
   readonly #parameters: SequencerParameters;
   readonly #engines: RollupEngine[];
   readonly #clock: Clock;
-  readonly #faults = new FaultRegistry();
+  readonly #faults: FaultRegistry;
   readonly #mempool = new Mempool();
   readonly #records = new TransactionRecords();
+  /** What the cheat methods did to the rollups: pending state operations, clocks, impersonated accounts. */
+  readonly #cheats = new CheatState();
+  /** Every rollup's engine as intake reads it (no faults), by chain id: rollups added at runtime join it. */
+  readonly #intakeEngines: Map<number, RollupEngine>;
   readonly #admission: Admission;
   readonly #encrypted: EncryptedMempool;
   readonly #batches: BatchQueue;
@@ -203,13 +259,18 @@ export class SharedSequencer {
   #halted = false;
   /** Clients waiting for an outcome (instant mode), each told if the sequencer halts first. */
   readonly #haltListeners = new Set<() => void>();
+  /** {@link whilePaused} calls under way: no slot and no batch post starts meanwhile. */
+  #pauses = 0;
+  /** Set by {@link abandon}: the error a request to this sequencer gets, for the id it waits on. */
+  #abandoned: ((id: Hex | undefined) => Error) | undefined;
   /** Journal entries of the change under way, written at once by {@link #commitJournal}. */
   #journalEntries: JournalEntry[] = [];
 
   constructor(parameters: SequencerParameters) {
     this.#parameters = parameters;
     this.#clock = parameters.clock;
-    this.#engines = parameters.engines.map((engine) => faultyEngine(engine, this.#faults));
+    this.#faults = parameters.faultRegistry ?? new FaultRegistry();
+    this.#engines = parameters.engines.map((engine) => this.#slotEngine(engine));
     this.#committee = new SequencerCommittee({
       keys: parameters.sequencers.keys,
       domain: parameters.sequencers.domain,
@@ -224,9 +285,10 @@ export class SharedSequencer {
     this.#nextGlobalSeq = parameters.inbox.nextGlobalSeq;
     this.#forcedEnd = parameters.inbox.nextForced ?? 0;
     this.#lastTimestamp = parameters.genesisTimestamp;
+    this.#intakeEngines = new Map(parameters.engines.map((engine) => [engine.chainId, engine]));
     this.#admission = new Admission({
       // Intake reads the chains directly: engine faults are for slots.
-      engines: new Map(parameters.engines.map((engine) => [engine.chainId, engine])),
+      engines: this.#intakeEngines,
       mempool: this.#mempool,
       records: this.#records,
       sequencers: parameters.sequencers.keys.map((key) => key.address),
@@ -239,7 +301,9 @@ export class SharedSequencer {
       clock: this.#clock,
       maxBlocksPerBatch: parameters.maxBlocksPerBatch,
       check: parameters.checkBatch,
-      certify: (build) => this.#committee.certifyBatch(build, (proposed) => batchMatchesSlots(proposed, this.#batches.unbatched)),
+      // While paused, no leader posts: the queue tries again later, as when no leader is live.
+      certify: (build) =>
+        this.#pauses > 0 ? Promise.resolve(undefined) : this.#committee.certifyBatch(build, (proposed) => batchMatchesSlots(proposed, this.#batches.unbatched)),
       ...(parameters.onBatch === undefined ? {} : { onBatch: parameters.onBatch }),
       ...(parameters.onError === undefined ? {} : { onError: parameters.onError }),
       onPosted: (posted, inbox) => {
@@ -253,6 +317,7 @@ export class SharedSequencer {
       maxMessageDepth: parameters.maxMessageDepth,
       revertProtection: parameters.revertProtection,
       withholdsRelayTo: (chainId) => this.#faults.withholdsRelayTo(chainId),
+      ...(parameters.abis === undefined ? {} : { abis: parameters.abis }),
     };
     const zeros = parameters.engines.map((): Hex => `0x${"00".repeat(32)}`);
     this.#messageHashes = parameters.engines.map(() => ({ sent: [...zeros], relayed: [...zeros] }));
@@ -278,6 +343,11 @@ export class SharedSequencer {
     return this.#mempool.size;
   }
 
+  /** The rollups' chain ids, in registration order: those the sequencer started with, then those added since. */
+  get chainIds(): number[] {
+    return this.#engines.map((engine) => engine.chainId);
+  }
+
   /** Starts producing slots (slot mode) and posting batches (instant mode; manual mode posts on `flush`). */
   start(): void {
     if (this.#state !== "idle") return;
@@ -300,14 +370,12 @@ export class SharedSequencer {
       const result = await this.#produceSlot(false);
       if (result === undefined || (result.included.length === 0 && result.dropped.length === 0)) break;
     }
-    // With a journal, what is still pending stays pending: the restart picks it up.
-    if (this.#parameters.journal === undefined) {
+    // With a durable journal, what is still pending stays pending: the restart picks it up.
+    if (this.#parameters.journal?.durable !== true) {
       // The reasons are read before draining, which forgets the senders' next nonces.
       const reasons = this.#mempool.pending().map((transaction) => [transaction, this.#stopReason(transaction)] as const);
       this.#mempool.drain();
       for (const [transaction, reason] of reasons) this.#settleDropped(transaction, reason);
-    }
-    if (this.#parameters.journal === undefined) {
       this.#encrypted.dropPending(dropReason("sequencer-stopped", "the sequencer stopped before the ciphertext's slot"));
     }
     this.#commitJournal();
@@ -315,6 +383,46 @@ export class SharedSequencer {
     await this.#batches.drain(Math.max(0, deadline - this.#clock.now()));
     this.#batches.stop();
     this.#state = "stopped";
+  }
+
+  /**
+   * Runs `work` with the sequencer holding still: between slots (in the slot
+   * queue, so nothing else that goes through it interleaves), with no batch
+   * post under way and every proof of equivocation landed. No slot and no
+   * batch post starts until `work` ends; transactions are still accepted
+   * meanwhile. A devnet takes or reverts to a snapshot so.
+   */
+  async whilePaused<T>(work: () => Promise<T>): Promise<T> {
+    this.#pauses += 1;
+    try {
+      const run = this.#slots.then(async () => {
+        await this.#batches.flush();
+        await this.#committee.settled();
+        return work();
+      });
+      this.#slots = run.catch(() => undefined);
+      return await run;
+    } finally {
+      this.#pauses -= 1;
+      // What arrived meanwhile runs now (instant mode).
+      if (this.#pauses === 0) this.#produce();
+    }
+  }
+
+  /**
+   * Stops at once, without draining or posting anything: a devnet reverted
+   * to a snapshot replaced this sequencer. Timers stop, nothing more is
+   * journaled, and every request still waiting on it, or sent to it from now
+   * on, fails with `error(id)` (`id`: the transaction, bundle or ciphertext
+   * it waits on).
+   */
+  abandon(error: (id: Hex | undefined) => Error): void {
+    this.#abandoned = error;
+    this.#state = "stopped";
+    this.#clock.clearTimeout(this.#timer);
+    this.#batches.stop();
+    this.#journalEntries = [];
+    this.#halt();
   }
 
   /** Why a transaction still pending when the sequencer stops is dropped. */
@@ -341,7 +449,8 @@ export class SharedSequencer {
     this.#produce();
     const outcome = await this.#outcomeUnlessHalted(transaction.hash);
     if (outcome.kind === "dropped") {
-      throw new TransactionDroppedError({ hash: transaction.hash, chainId, reason: outcome.reason.message, reasonCode: outcome.reason.code });
+      const { message, code, failedLeg } = outcome.reason;
+      throw new TransactionDroppedError({ hash: transaction.hash, chainId, reason: message, reasonCode: code, failedLeg });
     }
     return transaction.hash;
   }
@@ -352,15 +461,18 @@ export class SharedSequencer {
    */
   async accept(chainId: number, raw: unknown, options: AcceptOptions = {}): Promise<SequencedTransaction> {
     this.#assertWritable();
-    const checked = await this.#check(chainId, raw);
+    // Bytes without the impersonation signature are refused by admission's decoding.
+    const impersonator = options.impersonated === true && typeof raw === "string" ? impersonatedSender(raw as Hex) : undefined;
+    if (impersonator !== undefined && !this.#cheats.isImpersonated(chainId, impersonator)) throw new NotImpersonatedError({ chainId, address: impersonator });
+    const checked = await this.#check(chainId, raw, options.impersonated);
     const transaction = this.#admitChecked(checked, options.receivedAt ?? this.#clock.now());
     this.#commitJournal();
     return transaction;
   }
 
   /** Admission's checks of a single transaction (not a bundle's); admits nothing. */
-  #check(chainId: number, raw: unknown): Promise<CheckedTransaction> {
-    return this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP });
+  #check(chainId: number, raw: unknown, impersonated = false): Promise<CheckedTransaction> {
+    return this.#admission.check(chainId, raw, { gapLimit: MAX_NONCE_GAP, impersonated });
   }
 
   /** Admits a checked transaction if the sequencer still takes any; its journal entry waits for the caller's commit. */
@@ -370,6 +482,7 @@ export class SharedSequencer {
   }
 
   #assertWritable(): void {
+    if (this.#abandoned !== undefined) throw this.#abandoned(undefined);
     if (this.#state !== "running") throw new SequencerStoppedError();
     if (this.#faults.crashed) throw new SequencerDownError({ faultId: this.#faults.list().find((fault) => fault.kind === "crash")?.id });
   }
@@ -413,11 +526,186 @@ export class SharedSequencer {
   /**
    * Manual mode: produces one slot now with what is pending, and resolves
    * with what it did; `undefined` while the sequencer is down (the slot is
-   * missed, which counts down a `crash` fault).
+   * missed, which counts down a `crash` fault) or paused ({@link whilePaused}).
    */
   async produceSlot(): Promise<SlotResult | undefined> {
     await this.#pollForced();
     return this.#produceSlot(false);
+  }
+
+  /**
+   * Applies a cheat to a rollup (see `cheats.ts`), between slots, and
+   * journals it: a state operation at once, for reads, and carried by the
+   * rollup's next block; a time cheat for the rollup's next blocks;
+   * impersonation for `eth_sendTransaction`. Resolves once it took effect.
+   *
+   * @throws {CheatRefusedError} for a cheat that would break the devnet or derivation (see `cheatProblem`).
+   * @throws {TimestampTooLowError} for a next timestamp before the rollup's latest block.
+   */
+  applyCheat(chainId: number, cheat: Cheat): Promise<void> {
+    this.#assertWritable();
+    const engine = this.#admission.engine(chainId);
+    const run = this.#slots.then(async () => {
+      this.#assertWritable();
+      const problem = cheatProblem(cheat, {
+        chainId,
+        latestTimestamp: (await engine.latestBlock()).timestamp,
+        now: Math.floor(this.#clock.now() / 1000),
+        offset: this.#cheats.timeOffset(chainId),
+        sequencers: this.#committee.addresses,
+      });
+      if (problem !== undefined) throw problem;
+      if (isStateOperation(cheat)) await this.#applyOperations(chainId, [cheat]);
+      this.#cheats.record(chainId, cheat);
+      this.#journal({ kind: "cheat", chainId, cheat });
+      this.#commitJournal();
+    });
+    this.#slots = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A rollup's time offset in seconds, as the time cheats left it (`evm_increaseTime`'s answer). */
+  timeOffset(chainId: number): number {
+    return this.#cheats.timeOffset(chainId);
+  }
+
+  /** Whether `eth_sendTransaction` may send from `address` on a rollup (`hardhat_impersonateAccount`). */
+  isImpersonated(chainId: number, address: Address): boolean {
+    return this.#cheats.isImpersonated(chainId, address);
+  }
+
+  /**
+   * `evm_mine` on a rollup: produces a slot now with a block on it, empty if
+   * nothing runs there, carrying the state cheats pending on it; at
+   * `timestamp` when given. In slot mode it is a whole slot (a block on
+   * every rollup); otherwise ready transactions ride along. Resolves with
+   * the rollup's block.
+   *
+   * @throws {MiningFailedError} when no block could be mined (the sequencer is down, or the slot failed).
+   */
+  async mine(chainId: number, timestamp?: number): Promise<ProducedBlock> {
+    this.#assertWritable();
+    this.#admission.engine(chainId);
+    if (timestamp !== undefined) await this.applyCheat(chainId, { kind: "setNextBlockTimestamp", timestamp });
+    for (;;) {
+      const result = await this.#produceSlot(this.#parameters.mode.kind === "slots", chainId);
+      const block = result?.blocks.findLast((candidate) => candidate.chainId === chainId);
+      if (block !== undefined) return block;
+      // A slot of L1's forced transactions goes first when the queue holds some; the next slot mines the block.
+      if (result?.forcedEnd === undefined) throw new MiningFailedError({ chainId });
+    }
+  }
+
+  /** Applies state operations to a rollup's engine. */
+  async #applyOperations(chainId: number, operations: readonly StateOperation[]): Promise<void> {
+    const engine = this.#admission.engine(chainId);
+    if (engine.applyOperations === undefined) throw new CheatsUnsupportedError({ chainId });
+    await engine.applyOperations(operations);
+  }
+
+  /** Mines an empty block on a rollup after the slot's own (`evm_mine`); `undefined` when the engine failed, which `mine` reports. */
+  async #mineEmpty(chainId: number, timestamp: number): Promise<ProducedBlock | undefined> {
+    const engine = this.#engines.find((candidate) => candidate.chainId === chainId);
+    if (engine === undefined) return undefined;
+    try {
+      return await mineEmptyBlock(engine, timestamp);
+    } catch (error) {
+      // The slot's own blocks are mined and stand; only the block asked for is missing.
+      this.#parameters.onError?.(error);
+      return undefined;
+    }
+  }
+
+  /** A rollup's engine as slots drive it: through the fault injector, each block at the time the rollup's time cheats give. */
+  #slotEngine(engine: RollupEngine): RollupEngine {
+    const { chainId } = engine;
+    return withBlockTimes(faultyEngine(engine, this.#faults), (slotTimestamp) => this.#cheats.blockTimestamp(chainId, slotTimestamp));
+  }
+
+  /**
+   * `xr_addRollup`: adds a rollup, between slots. `engine` is the new
+   * rollup at its genesis, its predeploys installed (its messenger knows
+   * every rollup, itself included). One slot, ordered by the committee like
+   * any, runs the sequencer's `addChain` on every rollup already there (see
+   * `add-rollup.ts`); the new rollup takes transactions and messages from
+   * the next slot on, and the batch that carries this slot registers it on
+   * L1. Resolves with that slot once it is journaled.
+   *
+   * @throws {AddRollupFailedError} when the chain id is taken, the committee orders no slot, or a rollup refuses its `addChain`; nothing is left behind.
+   */
+  addRollup(engine: RollupEngine, genesis: Omit<AddedRollup, "chainId">): Promise<SlotResult> {
+    this.#assertWritable();
+    const run = this.#slots.then(() => this.#runAdditionSlot(engine, { chainId: engine.chainId, ...genesis }));
+    this.#slots = run.catch(() => undefined);
+    return run;
+  }
+
+  async #runAdditionSlot(engine: RollupEngine, added: AddedRollup): Promise<SlotResult> {
+    this.#assertWritable();
+    const { chainId } = added;
+    const fail = (reason: string, cause?: unknown) => new AddRollupFailedError({ chainId, reason, cause });
+    if (this.#broken !== undefined) throw fail(this.#broken.shortMessage);
+    if (this.chainIds.includes(chainId)) throw fail("the sequencer has a rollup with that chain id already");
+    const slot = this.#nextSlot;
+    // Never before the new rollup's genesis: its first block is in a later slot.
+    const timestamp = Math.max(this.#lastTimestamp, Math.floor(this.#clock.now() / 1000), added.genesisTimestamp);
+    const seed = slotSeed(this.#parameters.seed, slot);
+    const certified = await this.#leaderTurns(
+      slot,
+      (leader) => this.#chainAdditions(leader, chainId),
+      () => undefined,
+    );
+    // An equivocating leader may get a shorter order certified: without every rollup's addChain, nothing runs.
+    if (certified === undefined || certified === "nothing" || certified.order.length !== this.#engines.length) {
+      throw fail("the sequencer committee certified no slot to add it");
+    }
+    let mined;
+    try {
+      mined = await mineChainAdditions(this.#engines, certified.order, chainId, timestamp);
+    } catch (error) {
+      if (error instanceof RollupRevertError) this.#broken = error;
+      throw error instanceof AddRollupFailedError ? error : fail("its slot failed", error);
+    }
+    const included = this.#numbered(mined.included, slot);
+    const result: SlotResult = {
+      slot,
+      timestamp,
+      included,
+      dropped: [],
+      blocks: mined.blocks,
+      messageHashes: withAddedRollup(this.#messageHashes),
+      randomness: { commitment: keccak256(seed), seed },
+      certificate: certified.certificate,
+      addsRollup: added,
+    };
+    this.#attach(engine);
+    this.#commitSlot(result, () => {
+      for (const { transaction, inclusion } of included) this.#settle(transaction.hash, { kind: "included", inclusion });
+    });
+    return result;
+  }
+
+  /** The `addChain(chainId)` transactions leader `leader` signs, one per rollup, in registration order. */
+  #chainAdditions(leader: number, chainId: number): Promise<SequencedTransaction[]> {
+    const relayer = this.#relayers[leader]!;
+    return Promise.all(
+      this.#engines.map(async (engine) => relayer.addChainTransaction(engine.chainId, chainId, await nextRelayTerms(engine, relayer.address))),
+    );
+  }
+
+  /** A rollup joins: slots run on it (through the fault injector), intake reads it. */
+  #attach(engine: RollupEngine): void {
+    this.#engines.push(this.#slotEngine(engine));
+    this.#intakeEngines.set(engine.chainId, engine);
+  }
+
+  /** The engine of a rollup the journal says was added, from {@link SequencerParameters.addedEngine}. */
+  #restoredEngine({ chainId }: AddedRollup): RollupEngine {
+    const engine = this.#parameters.addedEngine?.(chainId);
+    if (engine === undefined) {
+      throw new AddRollupFailedError({ chainId, reason: "the journal says a slot added it, but no engine was given for it to restore it on" });
+    }
+    return engine;
   }
 
   /**
@@ -505,7 +793,19 @@ export class SharedSequencer {
       this.#mempool.add(transaction, chainNonce);
     }
     this.#gossip(transaction);
+    this.#tell((events) => events.onAccepted?.(transaction));
     return transaction;
+  }
+
+  /** Tells the event listeners, if any; one that throws must not undo what it is told of. */
+  #tell(notify: (events: SequencerEvents) => void): void {
+    const { events } = this.#parameters;
+    if (events === undefined) return;
+    try {
+      notify(events);
+    } catch (error) {
+      this.#parameters.onError?.(error);
+    }
   }
 
   /**
@@ -516,7 +816,7 @@ export class SharedSequencer {
   #gossip(transaction: SequencedTransaction): void {
     const { gossipMs } = this.#parameters.sequencers;
     if (gossipMs === 0) return;
-    const index = this.#parameters.engines.findIndex((engine) => engine.chainId === transaction.chainId);
+    const index = this.#engines.findIndex((engine) => engine.chainId === transaction.chainId);
     const members = this.#committee.addresses.length;
     let entry = index % members;
     for (let step = 0; step < members && !this.#committee.isLive(entry); step++) entry = (entry + 1) % members;
@@ -541,6 +841,74 @@ export class SharedSequencer {
     return this.#records.status(hash, (slot) => this.#batchRef(slot));
   }
 
+  /**
+   * `xr_simulate`: runs transactions (signed or unsigned, for any rollups)
+   * with every action they cause on a throwaway state, between slots, and
+   * answers each leg; commits nothing (see `simulation.ts`).
+   *
+   * @throws {InvalidSimulationError} naming the first bad field.
+   */
+  async simulate(request: unknown): Promise<SimulationResult> {
+    const units = parseSimulationRequest(request, this.chainIds);
+    return simulationResult(await this.#simulate(units, { trace: true }), this.#abis);
+  }
+
+  /**
+   * The pre-flight of `eth_call` and `eth_estimateGas` on a trigger: runs
+   * the call, unsigned, with every action it causes on a throwaway state,
+   * between slots. Why the sequencer would drop it, or `undefined`.
+   */
+  async preflight(transaction: UnsignedTransaction): Promise<DropReason | undefined> {
+    const { failures } = await this.#simulate([[{ kind: "unsigned", transaction }]], { trace: false });
+    return failures[0]?.reason;
+  }
+
+  /** `xr_traceTransaction`: every leg's call tree (see `trace.ts`); `null` for a transaction the sequencer never accepted. */
+  traceTransaction(hash: Hex): Promise<TransactionTrace | null> {
+    const context = {
+      records: this.#records,
+      bundle: (bundleId: Hex) => this.#bundles.get(bundleId),
+      engines: [...this.#intakeEngines.values()],
+      abis: this.#abis,
+      simulate: (units: readonly (readonly SimulationInput[])[], options: { trace: boolean }) => this.#simulate(units, options),
+    };
+    return traceTransaction(context, hash);
+  }
+
+  get #abis(): KnownAbis {
+    return this.#parameters.abis ?? xrollupAbis();
+  }
+
+  /**
+   * Runs units on a throwaway state of the rollups (`simulateUnits`) in the
+   * slot queue, so that it never interleaves with a slot, a cheat or a
+   * snapshot, as the next slot would run them: its timestamp, the leader's
+   * relays, the engines without faults.
+   */
+  #simulate(units: readonly (readonly SimulationInput[])[], options: { trace: boolean }): Promise<Simulation> {
+    const run = this.#slots.then(async () => {
+      const timestamp = Math.max(this.#lastTimestamp, Math.floor(this.#clock.now() / 1000));
+      const context = {
+        engines: [...this.#intakeEngines.values()],
+        relayer: this.#relayers[this.#committee.leader]!,
+        maxMessageDepth: this.#parameters.maxMessageDepth,
+        abis: this.#abis,
+        timestamp,
+        blockTimestamp: (chainId: number, slotTimestamp: number) => this.#cheats.blockTimestamp(chainId, slotTimestamp),
+        blockGasLimit: this.#parameters.blockGasLimit,
+      };
+      try {
+        return await simulateUnits(context, units, options);
+      } catch (error) {
+        // A rollup that could not go back is out of step with every record: no further slot may build on it.
+        if (error instanceof RollupRevertError) this.#broken = error;
+        throw error;
+      }
+    });
+    this.#slots = run.catch(() => undefined);
+    return run;
+  }
+
   #batchRef(slot: number): BatchRef | null {
     const batch = this.#batches.batchOf(slot);
     return batch === null ? null : { number: batch.number, l1TxHash: batch.l1TxHash };
@@ -555,9 +923,13 @@ export class SharedSequencer {
     return this.#unlessHalted(this.#records.outcome(hash), hash);
   }
 
-  /** `settled`, unless the sequencer halts first: then a {@link SequencerStoppedError} saying that `id` stays pending. */
+  /**
+   * `settled`, unless the sequencer halts first: then a
+   * {@link SequencerStoppedError} saying that `id` stays pending (or, when
+   * the sequencer was abandoned, the error it was abandoned with).
+   */
   #unlessHalted<T>(settled: Promise<T>, id: Hex): Promise<T> {
-    const stopped = () => new SequencerStoppedError({ keptPending: id });
+    const stopped = () => this.#abandoned?.(id) ?? new SequencerStoppedError({ keptPending: id });
     if (this.#halted) return Promise.race([settled, Promise.reject(stopped())]);
     return new Promise<T>((resolve, reject) => {
       // One listener per waiting client, removed once it has its answer: a
@@ -602,7 +974,7 @@ export class SharedSequencer {
 
   /** A fault as the registry holds it: `"node": "leader"` names the member leading now. */
   #parseFault(input: unknown): Fault {
-    const fault = parseFault(input, this.#parameters.engines.map((engine) => engine.chainId), this.#committee.addresses.length);
+    const fault = parseFault(input, this.chainIds, this.#committee.addresses.length);
     return fault.kind === "crash" && fault.node === "leader" ? { ...fault, node: this.#committee.leader } : (fault as Fault);
   }
 
@@ -648,7 +1020,7 @@ export class SharedSequencer {
 
   /** Instant mode: produce slots while transactions are ready, one at a time. */
   #produce(): void {
-    if (this.#parameters.mode.kind !== "instant" || this.#instantLoop !== undefined || this.#state !== "running") return;
+    if (this.#parameters.mode.kind !== "instant" || this.#instantLoop !== undefined || this.#state !== "running" || this.#pauses > 0) return;
     this.#instantLoop = (async () => {
       // Yield once so that submissions arriving together share a slot.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -677,6 +1049,8 @@ export class SharedSequencer {
     const ms = mode.kind === "slots" ? mode.slotMs : mode.batchMs;
     this.#timer = this.#clock.setTimeout(() => {
       const tick = async () => {
+        // A paused sequencer holds still: the tick is skipped, not a missed slot.
+        if (this.#pauses > 0) return;
         // While a view waits for its leader, the slots that go by are missed, not made up for later.
         await this.#pollForced();
         if (mode.kind === "slots" && !this.#failingOver) await this.#produceSlot(true);
@@ -701,14 +1075,16 @@ export class SharedSequencer {
    * rollup as it was and gives its transactions back to the mempool (or,
    * after repeated failures, drops them with the failure as the reason).
    */
-  #produceSlot(emptyBlocks: boolean): Promise<SlotResult | undefined> {
-    const run = this.#slots.then(() => this.#runSlot(emptyBlocks));
+  #produceSlot(emptyBlocks: boolean, mineOn?: number): Promise<SlotResult | undefined> {
+    const run = this.#slots.then(() => this.#runSlot(emptyBlocks, mineOn));
     this.#slots = run.catch(() => undefined);
     return run;
   }
 
-  async #runSlot(emptyBlocks: boolean): Promise<SlotResult | undefined> {
-    if (this.#broken !== undefined) return undefined;
+  /** `mineOn`: a rollup that gets a block in the slot even if nothing runs on it (`evm_mine`). */
+  async #runSlot(emptyBlocks: boolean, mineOn?: number): Promise<SlotResult | undefined> {
+    // Paused or abandoned: no slot starts (one asked for meanwhile is skipped, not missed).
+    if (this.#broken !== undefined || this.#pauses > 0 || this.#abandoned !== undefined) return undefined;
     if (this.#faults.crashed) {
       this.#faults.missSlot();
       return undefined;
@@ -725,7 +1101,7 @@ export class SharedSequencer {
     });
     this.#commitJournal();
     if (this.#forced.length > 0) return this.#runForcedSlot(slot, timestamp, seed);
-    const certified = await this.#certifiedOrder({ slot, timestamp, seed }, emptyBlocks || encrypted !== undefined);
+    const certified = await this.#certifiedOrder({ slot, timestamp, seed }, emptyBlocks || encrypted !== undefined || mineOn !== undefined);
     if (certified === undefined) return undefined;
     if (certified === "nothing") {
       return { slot, timestamp, included: [], dropped: [], blocks: [], messageHashes: this.#messageHashes, randomness: { commitment: keccak256(seed), seed } };
@@ -739,10 +1115,11 @@ export class SharedSequencer {
       this.#commitJournal();
       return undefined;
     }
-    const included = execution.included.map(({ transaction, block }, index) => ({
-      transaction,
-      inclusion: { globalSeq: this.#nextGlobalSeq + index, blockNumber: block.number, blockHash: block.hash, slot },
-    }));
+    if (mineOn !== undefined && !execution.blocks.some((block) => block.chainId === mineOn)) {
+      const block = await this.#mineEmpty(mineOn, timestamp);
+      if (block !== undefined) execution.blocks.push(block);
+    }
+    const included = this.#numbered(execution.included, slot);
     const result: SlotResult = {
       slot,
       timestamp,
@@ -766,17 +1143,28 @@ export class SharedSequencer {
     return result;
   }
 
+  /** A slot's included transactions in execution order, given the next global sequence numbers. */
+  #numbered(included: readonly { transaction: SequencedTransaction; block: { number: number; hash: Hex } }[], slot: number): SlotResult["included"] {
+    return included.map(({ transaction, block }, index) => ({
+      transaction,
+      inclusion: { globalSeq: this.#nextGlobalSeq + index, blockNumber: block.number, blockHash: block.hash, slot },
+    }));
+  }
+
   /**
    * A produced slot takes effect: it is journaled together with every
    * outcome `settle` records, before any client hears of them, then queued
    * for the next batch.
    */
   #commitSlot(result: SlotResult, settle: () => void): void {
+    // Each rollup's first block carries the state cheats applied since its last one.
+    this.#cheats.claim(result);
     this.#faults.viewPassed();
     this.#journal({ kind: "slot", slot: result });
     this.#applySlot(result);
     settle();
     this.#commitJournal();
+    this.#tell((events) => events.onSlot?.(result));
     this.#batches.add(result);
     if (this.#parameters.mode.kind === "slots") void this.#batches.flush();
   }
@@ -806,10 +1194,10 @@ export class SharedSequencer {
       const { value: _value, chainId: _signedFor, selector: _selector, ...fields } = transaction;
       return { ...fields, chainId, arrival: -1, receivedAt };
     };
-    const included = forced.included.map(({ entry, transaction, block }, index) => ({
-      transaction: asTransaction(transaction, entry.chainId),
-      inclusion: { globalSeq: this.#nextGlobalSeq + index, blockNumber: block.number, blockHash: block.hash, slot },
-    }));
+    const included = this.#numbered(
+      forced.included.map(({ entry, transaction, block }) => ({ transaction: asTransaction(transaction, entry.chainId), block })),
+      slot,
+    );
     const dropped = forced.dropped.flatMap(({ entry, transaction, reason }) =>
       transaction === undefined ? [] : [{ transaction: asTransaction(transaction, entry.chainId), reason }],
     );
@@ -992,7 +1380,8 @@ export class SharedSequencer {
   }
 
   #journal(entry: JournalEntry): void {
-    if (this.#parameters.journal !== undefined) this.#journalEntries.push(entry);
+    // An abandoned sequencer is no longer the devnet's: its journal is another's now.
+    if (this.#parameters.journal !== undefined && this.#abandoned === undefined) this.#journalEntries.push(entry);
   }
 
   /** Writes the journal entries of the change just made, atomically. */
@@ -1026,7 +1415,9 @@ export class SharedSequencer {
           this.#records.settle(entry.hash, entry.outcome);
           break;
         case "slot":
+          if (entry.slot.addsRollup !== undefined) this.#attach(this.#restoredEngine(entry.slot.addsRollup));
           this.#applySlot(entry.slot);
+          this.#cheats.pass(entry.slot);
           this.#batches.add(entry.slot);
           break;
         case "batch":
@@ -1036,8 +1427,13 @@ export class SharedSequencer {
         case "decrypted":
           this.#encrypted.restore(entry);
           break;
+        case "cheat":
+          this.#cheats.record(entry.chainId, entry.cheat);
+          break;
       }
     }
+    // Rebuilt rollups are at their last block: the cheats applied since are applied again (setting twice is setting once).
+    for (const [chainId, operations] of this.#cheats.pendingOperations()) await this.#applyOperations(chainId, operations);
     this.#committee.restoreMembers(await this.#parameters.l1.committeeMembers());
     const pending = this.#records.pending().sort((a, b) => a.arrival - b.arrival);
     for (const transaction of pending) {

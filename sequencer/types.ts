@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import type { StateOperation } from "./cheats.ts";
 import type { DropReason } from "./reasons.ts";
 
 /** A signed transaction the sequencer has accepted for one rollup. Immutable. */
@@ -46,8 +47,10 @@ export interface ProducedBlock {
   hash: Hex;
   stateRoot: Hex;
   timestamp: number;
-  /** Signed transactions in block order. */
+  /** Signed transactions in block order (impersonated ones with EDR's impersonation signature, see `intake.ts`). */
   transactions: Hex[];
+  /** State operations (cheats) applied before the block's transactions; absent when none. */
+  operations?: StateOperation[];
 }
 
 /**
@@ -82,6 +85,27 @@ export interface SlotResult {
    * (published after the slot so that anyone can check the execution).
    */
   encrypted?: { commitment: Hex; entries: { ciphertext: Hex; sharedSecret: Hex }[] };
+  /**
+   * The rollup this slot added to the devnet (`xr_addRollup`); its blocks
+   * are the `addChain` transactions on every rollup that was there before.
+   * The batch that carries the slot registers it on L1.
+   */
+  addsRollup?: AddedRollup;
+}
+
+/**
+ * A rollup added to a running devnet: its chain id and its block 0, which
+ * the batch that registers it on L1 carries (`SharedInbox.submitBatchRegistering`),
+ * so that derivation can start it afresh.
+ */
+export interface AddedRollup {
+  chainId: number;
+  /** Unix timestamp (seconds) of its block 0. */
+  genesisTimestamp: number;
+  /** Hash of its block 0. */
+  genesisBlockHash: Hex;
+  /** State root of its block 0 (its predeploys are in block 1's). */
+  genesisStateRoot: Hex;
 }
 
 /** The committee's vote on a slot's order. */

@@ -26,6 +26,16 @@ struct RollupCommitment {
     bytes32[] relayedMessages;
 }
 
+/// @notice A rollup a batch registers: its chain id and its block 0, from which derivation rebuilds it.
+/// @dev genesisTimestamp is the timestamp of block 0, which the block hash commits to; L1 keeps it only in the
+///      calldata of the batch that registers the rollup, where derivation reads it.
+struct RollupRegistration {
+    uint64 chainId;
+    uint64 genesisTimestamp;
+    bytes32 genesisBlockHash;
+    bytes32 genesisStateRoot;
+}
+
 /// @notice What links a batch to the one before it, who proposed it, and how far it processed the forced queue.
 /// @dev globalSeqEnd is one past the last global sequence number; == globalSeqStart for no transaction.
 ///      viewNumber is the view of the leader that proposed the batch (`view` is a Solidity keyword). forcedEnd is
@@ -41,6 +51,8 @@ struct BatchHeader {
 
 /// @title SharedInbox
 /// @notice L1 inbox of a shared sequencer committee: one batch commits new heads for every registered rollup at once.
+///         Rollups are registered at deployment, and later by the batch that first commits to them
+///         (submitBatchRegistering), at most MAX_ROLLUPS in all; a rollup is never unregistered.
 ///         The inbox guarantees that batches form a single hash chain (numbers without gap or repeat, each
 ///         naming its predecessor's hash), that global sequence numbers are contiguous across batches and
 ///         match the transaction counts, that every rollup's blocks are contiguous, at most
@@ -61,7 +73,12 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
     ///         of blocks over several batches.
     uint64 public constant MAX_BLOCKS_PER_BATCH = 65_536;
 
-    /// @notice Timestamp of the rollups' genesis blocks.
+    /// @notice Most rollups the inbox registers: every batch carries one commitment per rollup, each with a message
+    ///         hash per rollup, so a batch's calldata and its shared-validity check grow with the square of the count.
+    uint256 public constant MAX_ROLLUPS = 64;
+
+    /// @notice Timestamp of the genesis blocks of the rollups registered at deployment (a rollup a batch registers
+    ///         carries its own, RollupRegistration.genesisTimestamp).
     uint64 public immutable genesisTimestamp;
 
     /// @notice Number of batches submitted so far (the number of the last batch).
@@ -85,7 +102,7 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
     /// @notice Current head of each registered rollup.
     mapping(uint64 => RollupHead) internal heads;
 
-    /// @notice Emitted once per rollup at deployment.
+    /// @notice Emitted once per rollup, when it is registered: at deployment or by a batch.
     /// @param chainId           Chain id of the rollup.
     /// @param genesisBlockHash  Hash of the rollup's block 0.
     /// @param genesisStateRoot  State root of the rollup's block 0.
@@ -124,11 +141,14 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
     /// @notice Thrown when the constructor's per-rollup arrays differ in length.
     error LengthMismatch();
 
-    /// @notice Thrown when the constructor is given no rollup.
+    /// @notice Thrown when the constructor, or submitBatchRegistering, is given no rollup.
     error NoRollups();
 
-    /// @notice Thrown when the constructor is given the same chain id twice.
+    /// @notice Thrown when a chain id to register is registered already.
     error DuplicateRollup(uint64 chainId);
+
+    /// @notice Thrown when registering a rollup would take the inbox past MAX_ROLLUPS.
+    error TooManyRollups(uint256 max, uint256 got);
 
     /// @notice Thrown when a chain id is not registered.
     error UnknownRollup(uint64 chainId);
@@ -180,7 +200,8 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
     ///                              most MAX_MEMBERS.
     /// @param _genesisTimestamp     Timestamp of the rollups' genesis blocks.
     /// @param _forceInclusionDelay  L1 blocks a forced transaction may wait; at least 1.
-    /// @param _chainIds             Chain ids of the rollups, in the order batches list them.
+    /// @param _chainIds             Chain ids of the rollups, in the order batches list them: distinct, at most
+    ///                              MAX_ROLLUPS.
     /// @param _genesisBlockHashes   Hash of each rollup's block 0.
     /// @param _genesisStateRoots    State root of each rollup's block 0.
     constructor(
@@ -197,12 +218,7 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
 
         genesisTimestamp = _genesisTimestamp;
         for (uint256 i = 0; i < _chainIds.length; i++) {
-            uint64 chainId = _chainIds[i];
-            if (registered[chainId]) revert DuplicateRollup(chainId);
-            registered[chainId] = true;
-            chainIds.push(chainId);
-            heads[chainId] = RollupHead(0, _genesisBlockHashes[i], _genesisStateRoots[i]);
-            emit RollupRegistered(chainId, _genesisBlockHashes[i], _genesisStateRoots[i]);
+            _register(_chainIds[i], _genesisBlockHashes[i], _genesisStateRoots[i]);
         }
     }
 
@@ -238,6 +254,44 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
         bytes calldata _transactions,
         Signature[] calldata _certificate
     ) external returns (bytes32 batchHash_) {
+        _checkLink(_header);
+        bytes32 transactionsHash = keccak256(_transactions);
+        batchHash_ = keccak256(abi.encode(_header, _rollups, transactionsHash));
+        _accept(_header, _rollups, transactionsHash, batchHash_, _certificate);
+    }
+
+    /// @notice Commits the next batch as submitBatch does, after registering new rollups at their genesis blocks: the
+    ///         batch's commitments and its shared-validity check cover them from this batch on, the new ones last,
+    ///         in the order given. The certificate covers the registrations (they are part of the batch hash).
+    /// @dev The registrations are written before the commitments are checked, since those build on the new
+    ///      rollups' genesis heads; a batch that fails any check reverts them with everything else.
+    /// @param _header         As for submitBatch.
+    /// @param _rollups        One commitment per rollup registered once _registrations are, in registration order.
+    /// @param _transactions   As for submitBatch.
+    /// @param _certificate    As for submitBatch, over this batch's hash.
+    /// @param _registrations  The new rollups, in registration order: at least one, none registered yet, at most
+    ///                        MAX_ROLLUPS registered in all.
+    /// @return batchHash_ keccak256(abi.encode(_header, _rollups, keccak256(_transactions), _registrations)).
+    function submitBatchRegistering(
+        BatchHeader calldata _header,
+        RollupCommitment[] calldata _rollups,
+        bytes calldata _transactions,
+        Signature[] calldata _certificate,
+        RollupRegistration[] calldata _registrations
+    ) external returns (bytes32 batchHash_) {
+        _checkLink(_header);
+        if (_registrations.length == 0) revert NoRollups();
+        for (uint256 i = 0; i < _registrations.length; i++) {
+            _register(_registrations[i].chainId, _registrations[i].genesisBlockHash, _registrations[i].genesisStateRoot);
+        }
+        bytes32 transactionsHash = keccak256(_transactions);
+        batchHash_ = keccak256(abi.encode(_header, _rollups, transactionsHash, _registrations));
+        _accept(_header, _rollups, transactionsHash, batchHash_, _certificate);
+    }
+
+    /// @notice Checks who submits a batch and how its header follows the last batch.
+    /// @param _header  The batch's header.
+    function _checkLink(BatchHeader calldata _header) internal view {
         if (!isMember(msg.sender)) revert NotSequencer(msg.sender);
         if (_header.number != batchCount + 1) revert BatchOutOfOrder(batchCount + 1, _header.number);
         if (_header.prevHash != lastBatchHash) revert PrevHashMismatch(lastBatchHash, _header.prevHash);
@@ -245,6 +299,21 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
         if (_header.globalSeqEnd < _header.globalSeqStart) {
             revert InvalidGlobalSeqRange(_header.globalSeqStart, _header.globalSeqEnd);
         }
+    }
+
+    /// @notice Checks a batch's commitments, shared validity, forced queue and certificate, then commits it.
+    /// @param _header            The batch's header, already checked by _checkLink.
+    /// @param _rollups           One commitment per registered rollup, in registration order.
+    /// @param _transactionsHash  keccak256 of the compressed transaction payload.
+    /// @param _batchHash         The batch hash the certificate signs and the next batch names.
+    /// @param _certificate       The committee's signatures of batchDigest(_batchHash).
+    function _accept(
+        BatchHeader calldata _header,
+        RollupCommitment[] calldata _rollups,
+        bytes32 _transactionsHash,
+        bytes32 _batchHash,
+        Signature[] calldata _certificate
+    ) internal {
         if (_rollups.length != chainIds.length) revert RollupCountMismatch(chainIds.length, _rollups.length);
 
         uint64 txSum = 0;
@@ -267,9 +336,7 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
         if (txSum != seqCount) revert TxCountMismatch(seqCount, txSum);
         _checkMessages(_rollups);
         _checkForcedQueue(_header.forcedEnd);
-        bytes32 transactionsHash = keccak256(_transactions);
-        batchHash_ = keccak256(abi.encode(_header, _rollups, transactionsHash));
-        address[] memory signers = _checkCertificate(batchHash_, _header.viewNumber, _certificate);
+        address[] memory signers = _checkCertificate(_batchHash, _header.viewNumber, _certificate);
 
         for (uint256 i = 0; i < _rollups.length; i++) {
             RollupCommitment calldata c = _rollups[i];
@@ -277,13 +344,26 @@ contract SharedInbox is SequencerCommittee, ForcedInclusionQueue {
             heads[c.chainId] = RollupHead(c.toBlock, c.blockHash, c.stateRoot);
             emit RollupHeadUpdated(c.chainId, _header.number, c.toBlock, c.blockHash, c.stateRoot);
         }
-        batchHashes[_header.number] = batchHash_;
-        lastBatchHash = batchHash_;
+        batchHashes[_header.number] = _batchHash;
+        lastBatchHash = _batchHash;
         batchCount = _header.number;
         nextGlobalSeq = _header.globalSeqEnd;
         nextForced = _header.forcedEnd;
-        emit BatchSubmitted(_header.number, batchHash_, _header.globalSeqStart, _header.globalSeqEnd, transactionsHash);
+        emit BatchSubmitted(_header.number, _batchHash, _header.globalSeqStart, _header.globalSeqEnd, _transactionsHash);
         emit BatchCertified(_header.number, _header.viewNumber, signers);
+    }
+
+    /// @notice Registers a rollup at its genesis block: from now on every batch carries a commitment for it.
+    /// @param _chainId    Chain id of the rollup: not registered yet.
+    /// @param _blockHash  Hash of the rollup's block 0.
+    /// @param _stateRoot  State root of the rollup's block 0.
+    function _register(uint64 _chainId, bytes32 _blockHash, bytes32 _stateRoot) internal {
+        if (registered[_chainId]) revert DuplicateRollup(_chainId);
+        if (chainIds.length >= MAX_ROLLUPS) revert TooManyRollups(MAX_ROLLUPS, chainIds.length + 1);
+        registered[_chainId] = true;
+        chainIds.push(_chainId);
+        heads[_chainId] = RollupHead(0, _blockHash, _stateRoot);
+        emit RollupRegistered(_chainId, _blockHash, _stateRoot);
     }
 
     /// @notice Checks shared validity: for every pair of rollups, the rolling hash of the messages i sent to j equals

@@ -13,8 +13,11 @@ import {ISequencedMessenger} from "./interfaces/ISequencedMessenger.sol";
 ///         The committee is fixed at the rollup's genesis: a member the L1 inbox later removes (for equivocation)
 ///         still relays here, but no batch it builds can get a certificate from the honest members, and the inbox's
 ///         shared-validity check still pairs every relay with its send.
+///         The destinations are the devnet's rollups: those of its genesis (the immutable range), and those added
+///         at runtime (isAddedChain), which a committee member announces with addChain in the slot that adds one.
 /// @dev Predeployed with hardhat_setCode: nothing runs at construction but the immutables, so the committee is
-///      written into isRelayer (storage slot 5) with hardhat_setStorageAt (rollups/predeploys.ts).
+///      written into isRelayer (storage slot 5), and on a rollup added at runtime the rollups added up to it into
+///      isAddedChain (slot 6), with hardhat_setStorageAt (rollups/predeploys.ts).
 contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Gas limit of the call on the destination rollup for messages sent with sendMessage.
     uint256 public constant DEFAULT_GAS_LIMIT = 1_000_000;
@@ -31,7 +34,8 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Chain id of the devnet's first rollup.
     uint256 public immutable FIRST_CHAIN_ID;
 
-    /// @notice Number of the devnet's rollups: their chain ids are [FIRST_CHAIN_ID, FIRST_CHAIN_ID + CHAIN_COUNT).
+    /// @notice Number of the rollups the devnet started with: their chain ids are
+    ///         [FIRST_CHAIN_ID, FIRST_CHAIN_ID + CHAIN_COUNT).
     uint256 public immutable CHAIN_COUNT;
 
     /// @notice Nonce of the next message sent from this rollup.
@@ -53,6 +57,10 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @dev Slot 5, after the mappings above; transient variables take no storage slot.
     mapping(address => bool) public isRelayer;
 
+    /// @notice Whether a rollup added to the devnet after its genesis is a destination, by chain id.
+    /// @dev Slot 6.
+    mapping(uint256 => bool) public isAddedChain;
+
     /// @notice Whether a relay is in progress.
     bool internal transient entered;
 
@@ -62,9 +70,9 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
     /// @notice Source chain of the message being relayed.
     uint256 internal transient contextSource;
 
-    /// @notice Fixes the devnet's rollups.
+    /// @notice Fixes the rollups the devnet starts with.
     /// @param _firstChainId  Chain id of the devnet's first rollup.
-    /// @param _chainCount    Number of the devnet's rollups.
+    /// @param _chainCount    Number of the rollups the devnet starts with.
     constructor(uint256 _firstChainId, uint256 _chainCount) {
         FIRST_CHAIN_ID = _firstChainId;
         CHAIN_COUNT = _chainCount;
@@ -142,6 +150,23 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
         emit RelayedMessage(_message.source, _message.nonce, messageHash, keccak256(returnData_));
     }
 
+    /// @notice Makes a rollup added to the devnet a destination. Only a committee member sends it, as a transaction of
+    ///         the slot that adds the rollup, on every rollup that was there before.
+    /// @param _chainId  Chain id of the added rollup.
+    function addChain(uint256 _chainId) external {
+        if (!isRelayer[msg.sender]) revert NotSequencer(msg.sender);
+        if (isChain(_chainId)) revert ChainAlreadyKnown(_chainId);
+        isAddedChain[_chainId] = true;
+        emit ChainAdded(_chainId);
+    }
+
+    /// @notice Returns whether a chain id is one of the devnet's rollups: one it started with, or one added since.
+    /// @param _chainId  The chain id.
+    /// @return known_ Whether it is.
+    function isChain(uint256 _chainId) public view returns (bool known_) {
+        known_ = (_chainId >= FIRST_CHAIN_ID && _chainId < FIRST_CHAIN_ID + CHAIN_COUNT) || isAddedChain[_chainId];
+    }
+
     /// @notice Returns the sender of the message being relayed; reverts outside a relay.
     /// @return sender_ Contract that sent the message on the source rollup.
     function crossDomainMessageSender() external view returns (address sender_) {
@@ -188,9 +213,7 @@ contract L2ToL2CrossDomainMessenger is ISequencedMessenger {
         returns (bytes32 messageHash_)
     {
         if (_destination == block.chainid) revert MessageDestinationSameChain();
-        if (_destination < FIRST_CHAIN_ID || _destination >= FIRST_CHAIN_ID + CHAIN_COUNT) {
-            revert UnknownDestination(_destination);
-        }
+        if (!isChain(_destination)) revert UnknownDestination(_destination);
         if (_target == address(this)) revert MessageTargetL2ToL2CrossDomainMessenger();
 
         uint256 nonce = messageNonce++;

@@ -1,6 +1,6 @@
 import { encodeAbiParameters, getAbiItem, type Hex, keccak256 } from "viem";
 import { sharedInboxArtifact } from "../../contracts/artifacts.ts";
-import type { SlotResult } from "../types.ts";
+import type { AddedRollup, SlotResult } from "../types.ts";
 import { type BatchPayload, encodeBatchPayload } from "./codec.ts";
 
 /** A rollup's committed head, as the L1 inbox holds it. */
@@ -49,10 +49,25 @@ export interface RollupCommitment {
   relayedMessages: readonly Hex[];
 }
 
+/** A rollup a batch registers, as `SharedInbox.submitBatchRegistering` takes it. */
+export interface RollupRegistration {
+  chainId: bigint;
+  genesisTimestamp: bigint;
+  genesisBlockHash: Hex;
+  genesisStateRoot: Hex;
+}
+
 /** A batch ready to post: the call's arguments, its payload and its hash. */
 export interface Batch {
   header: BatchHeader;
+  /** One per rollup: those the inbox had, then those the batch registers. */
   commitments: RollupCommitment[];
+  /**
+   * The rollups the batch registers (the slots that added them are in it),
+   * in the order they were added: posted with `submitBatchRegistering`.
+   * Absent when it registers none.
+   */
+  registrations?: RollupRegistration[];
   payload: BatchPayload;
   /** The compressed payload, posted as calldata. */
   data: Hex;
@@ -70,7 +85,9 @@ export interface Batch {
 export function buildBatch(slots: readonly SlotResult[], previous: InboxState, viewNumber = 0): Batch {
   if (slots.length === 0) throw new Error("A batch needs at least one slot");
   const messageHashes = slots.at(-1)!.messageHashes;
-  const rollups = previous.heads.map(({ chainId, head }, index) => {
+  const added = slots.flatMap((slot) => (slot.addsRollup === undefined ? [] : [slot.addsRollup]));
+  const heads = [...previous.heads, ...added.map(genesisHeadOf)];
+  const rollups = heads.map(({ chainId, head }, index) => {
     const blocks = slots.flatMap((slot) =>
       slot.blocks.filter((block) => block.chainId === chainId).map((block) => ({ ...block, slot: slot.slot })),
     );
@@ -88,11 +105,11 @@ export function buildBatch(slots: readonly SlotResult[], previous: InboxState, v
     const payload = {
       chainId,
       fromBlock: head.blockNumber + 1,
-      blocks: blocks.map(({ slot, timestamp, transactions }) => ({ slot, timestamp, transactions })),
+      blocks: blocks.map(({ slot, timestamp, transactions, operations }) => ({ slot, timestamp, transactions, ...(operations === undefined ? {} : { operations }) })),
     };
     return { commitment, payload };
   });
-  const indexOfChain = new Map(previous.heads.map(({ chainId }, index) => [chainId, index]));
+  const indexOfChain = new Map(heads.map(({ chainId }, index) => [chainId, index]));
   const included = slots.flatMap((slot) => slot.included);
   const payload: BatchPayload = {
     rollups: rollups.map((rollup) => rollup.payload),
@@ -109,14 +126,26 @@ export function buildBatch(slots: readonly SlotResult[], previous: InboxState, v
   };
   const commitments = rollups.map((rollup) => rollup.commitment);
   const data = encodeBatchPayload(payload);
+  const registrations = added.length === 0 ? undefined : added.map(registrationOf);
   return {
     header,
     commitments,
+    ...(registrations === undefined ? {} : { registrations }),
     payload,
     data,
-    hash: batchHash(header, commitments, data),
+    hash: batchHash(header, commitments, data, registrations),
     slots: { first: slots[0]!.slot, last: slots.at(-1)!.slot },
   };
+}
+
+/** An added rollup's head before any batch: its block 0. */
+function genesisHeadOf({ chainId, genesisBlockHash, genesisStateRoot }: AddedRollup): InboxState["heads"][number] {
+  return { chainId, head: { blockNumber: 0, blockHash: genesisBlockHash, stateRoot: genesisStateRoot } };
+}
+
+/** An added rollup as the inbox registers it. */
+function registrationOf({ chainId, genesisTimestamp, genesisBlockHash, genesisStateRoot }: AddedRollup): RollupRegistration {
+  return { chainId: BigInt(chainId), genesisTimestamp: BigInt(genesisTimestamp), genesisBlockHash, genesisStateRoot };
 }
 
 /** The inbox state after `batch` is accepted. */
@@ -135,14 +164,21 @@ export function applyBatch(previous: InboxState, batch: Batch): InboxState {
 
 /**
  * The batch hash, computed exactly as `SharedInbox.submitBatch` does:
- * `keccak256(abi.encode(header, commitments, keccak256(data)))`.
+ * `keccak256(abi.encode(header, commitments, keccak256(data)))`; for a
+ * batch that registers rollups, as `submitBatchRegistering` does, with the
+ * registrations encoded last.
  */
-export function batchHash(header: BatchHeader, commitments: readonly RollupCommitment[], data: Hex): Hex {
-  const [headerParameter, commitmentsParameter] = getAbiItem({
+export function batchHash(
+  header: BatchHeader,
+  commitments: readonly RollupCommitment[],
+  data: Hex,
+  registrations: readonly RollupRegistration[] = [],
+): Hex {
+  const [headerParameter, commitmentsParameter, , , registrationsParameter] = getAbiItem({
     abi: sharedInboxArtifact().abi,
-    name: "submitBatch",
+    name: "submitBatchRegistering",
   }).inputs;
-  return keccak256(
-    encodeAbiParameters([headerParameter, commitmentsParameter, { type: "bytes32" }], [header, commitments, keccak256(data)]),
-  );
+  const parameters = [headerParameter, commitmentsParameter, { type: "bytes32" }] as const;
+  if (registrations.length === 0) return keccak256(encodeAbiParameters(parameters, [header, commitments, keccak256(data)]));
+  return keccak256(encodeAbiParameters([...parameters, registrationsParameter], [header, commitments, keccak256(data), registrations]));
 }

@@ -7,6 +7,9 @@ import type { Batch, InboxState } from "./builder.ts";
  */
 export const MAX_BLOCKS_PER_BATCH = 65_536n;
 
+/** Most rollups the inbox registers: the contract's `MAX_ROLLUPS`, kept equal to it by a test. */
+export const MAX_INBOX_ROLLUPS = 64;
+
 /**
  * The stable code of each way `SharedInbox.submitBatch` rejects a batch's
  * contents, mapped to the custom error the inbox reverts with. `NotSequencer`
@@ -29,18 +32,32 @@ export const INBOX_ERROR_OF_CODE = {
   "shared-validity": "MessagesMismatch",
 } as const;
 
-/** A stable code of {@link BatchViolation}. */
+/**
+ * The stable code of each way `SharedInbox.submitBatchRegistering` rejects
+ * the rollups a batch registers, mapped to the custom error. `NoRollups`
+ * has none: a batch that registers nothing is posted with `submitBatch`.
+ */
+export const REGISTRATION_ERROR_OF_CODE = {
+  "duplicate-rollup": "DuplicateRollup",
+  "too-many-rollups": "TooManyRollups",
+} as const;
+
+/** A stable code of a {@link BatchViolation} of every batch. */
 export type BatchViolationCode = keyof typeof INBOX_ERROR_OF_CODE;
+
+/** A stable code of a {@link BatchViolation} of a batch that registers rollups. */
+export type RegistrationViolationCode = keyof typeof REGISTRATION_ERROR_OF_CODE;
 
 /** Why the inbox would reject a batch: a stable `code` to match on, and words for a person. */
 export interface BatchViolation {
-  code: BatchViolationCode;
+  code: BatchViolationCode | RegistrationViolationCode;
   message: string;
 }
 
 /**
  * Checks a batch against the inbox state it builds on exactly as
- * `SharedInbox.submitBatch` does, check for check and in the same order, so
+ * `SharedInbox.submitBatch` does (`submitBatchRegistering` for a batch that
+ * registers rollups), check for check and in the same order, so
  * that the first violation is the one the inbox would revert with. The
  * sequencer calls it before posting: a rejected batch would leave every
  * later one unpostable. Pure.
@@ -84,16 +101,18 @@ export function checkBatch(batch: Batch, previous: InboxState): BatchViolation |
       `Batch ${header.number}'s global sequence range [${header.globalSeqStart}, ${header.globalSeqEnd}) ends before it starts.`,
     );
   }
-  if (commitments.length !== previous.heads.length) {
+  const registered = checkRegistrations(batch, previous);
+  if (!Array.isArray(registered)) return registered;
+  if (commitments.length !== registered.length) {
     return violation(
       "rollup-count-mismatch",
-      `Batch ${header.number} has ${commitments.length} rollup commitments, but the inbox has ${previous.heads.length} rollups.`,
+      `Batch ${header.number} has ${commitments.length} rollup commitments, but the inbox has ${registered.length} rollups.`,
     );
   }
 
   let txSum = 0n;
   for (const [index, commitment] of commitments.entries()) {
-    const { chainId, head } = previous.heads[index]!;
+    const { chainId, head } = registered[index]!;
     if (commitment.chainId !== BigInt(chainId)) {
       return violation(
         "rollup-order-mismatch",
@@ -141,6 +160,29 @@ export function checkBatch(batch: Batch, previous: InboxState): BatchViolation |
   return checkMessages(batch);
 }
 
+/**
+ * The inbox's registrations (`_register`, in order): each chain id new, and
+ * at most {@link MAX_INBOX_ROLLUPS} in all. Returns the heads the batch's
+ * commitments build on (the new rollups' at their block 0, last), or what
+ * is wrong.
+ */
+function checkRegistrations({ header, registrations = [] }: Batch, previous: InboxState): InboxState["heads"] | BatchViolation {
+  const heads = [...previous.heads];
+  for (const { chainId, genesisBlockHash, genesisStateRoot } of registrations) {
+    if (heads.some((registered) => BigInt(registered.chainId) === chainId)) {
+      return violation("duplicate-rollup", `Batch ${header.number} registers rollup ${chainId}, which the inbox has registered already.`);
+    }
+    if (heads.length >= MAX_INBOX_ROLLUPS) {
+      return violation(
+        "too-many-rollups",
+        `Batch ${header.number} registers rollup ${chainId}, one more than the inbox's ${MAX_INBOX_ROLLUPS} rollups at most.`,
+      );
+    }
+    heads.push({ chainId: Number(chainId), head: { blockNumber: 0, blockHash: genesisBlockHash, stateRoot: genesisStateRoot } });
+  }
+  return heads;
+}
+
 /** The inbox's `_checkMessages`: one hash per rollup each way, then shared validity pair by pair. */
 function checkMessages({ header, commitments }: Batch): BatchViolation | undefined {
   const count = commitments.length;
@@ -166,7 +208,7 @@ function checkMessages({ header, commitments }: Batch): BatchViolation | undefin
   return undefined;
 }
 
-function violation(code: BatchViolationCode, message: string): BatchViolation {
+function violation(code: BatchViolation["code"], message: string): BatchViolation {
   return { code, message };
 }
 

@@ -1,14 +1,22 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { bytesToHex, type Hex, hexToBytes } from "viem";
+import { bytesToHex, type Hex, hexToBigInt, hexToBytes, numberToHex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
+import type { StateOperation } from "../cheats.ts";
 
 /** One rollup block as the batch carries it: enough to rebuild it exactly. */
 export interface PayloadBlock {
   slot: number;
   /** Unix timestamp (seconds). */
   timestamp: number;
-  /** Signed transactions in block order. */
+  /**
+   * Signed transactions in block order. A transaction from an impersonated
+   * account carries EDR's impersonation signature (r = s = its sender, see
+   * `impersonatedTransaction` in `intake.ts`): its unsigned fields and its
+   * sender, in the form the chain holds it.
+   */
   transactions: Hex[];
+  /** State operations (cheats) applied before the transactions; absent when none. */
+  operations?: StateOperation[];
 }
 
 /** One rollup's blocks in a batch; block numbers run on from `fromBlock`. */
@@ -50,7 +58,18 @@ export class BatchDecodeError extends XrollupError {
   }
 }
 
+/** The layout without state operations: every batch of a devnet whose rollups saw no state cheat. */
 const PAYLOAD_VERSION = 1;
+
+/** The layout with each block's state operations. */
+const PAYLOAD_VERSION_WITH_OPERATIONS = 2;
+
+/** A state operation's kind byte in the payload. */
+const OPERATION_KINDS = { setBalance: 1, setCode: 2, setStorageAt: 3 } as const satisfies Record<StateOperation["kind"], number>;
+
+/** Bytes of an address, and of a storage word or a balance. */
+const ADDRESS_BYTES = 20;
+const WORD_BYTES = 32;
 
 /**
  * Most bytes a payload may inflate to. Anyone can post calldata that
@@ -77,14 +96,23 @@ export function encodeBatchPayload(payload: BatchPayload): Hex {
  *
  * Layout (big-endian): u8 version · u16 rollups · per rollup: u64 chainId,
  * u64 fromBlock, u32 blocks · per block: u64 slot, u64 timestamp,
+ * [version 2: u32 operations · per operation: u8 kind, 20-byte address,
+ * then for setBalance (1) the 32-byte value, for setCode (2) u32 length and
+ * the code, for setStorageAt (3) the 32-byte slot and the 32-byte value] ·
  * u32 transactions · per transaction: u32 length, bytes · u32 n · n × u16
  * rollup index (the global order) · u32 encrypted slots · per slot: u64 slot,
  * 32-byte commitment, u32 entries · per entry: u32 length, ciphertext,
  * 33-byte shared secret.
+ *
+ * Version 1 has no operations, and is written whenever no block has any, so
+ * a devnet without state cheats posts the same bytes as before them. State
+ * operations are not transactions: they take no global sequence number and
+ * count in no commitment's `txCount`.
  */
 export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
   const writer = new ByteWriter();
-  writer.u8(PAYLOAD_VERSION);
+  const withOperations = payload.rollups.some((rollup) => rollup.blocks.some((block) => (block.operations?.length ?? 0) > 0));
+  writer.u8(withOperations ? PAYLOAD_VERSION_WITH_OPERATIONS : PAYLOAD_VERSION);
   writer.u16(payload.rollups.length);
   for (const rollup of payload.rollups) {
     writer.u64(rollup.chainId);
@@ -93,6 +121,7 @@ export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
     for (const block of rollup.blocks) {
       writer.u64(block.slot);
       writer.u64(block.timestamp);
+      if (withOperations) writeOperations(writer, block.operations ?? []);
       writer.u32(block.transactions.length);
       for (const transaction of block.transactions) {
         const bytes = hexToBytes(transaction);
@@ -118,6 +147,50 @@ export function serializeBatchPayload(payload: BatchPayload): Uint8Array {
   return writer.finish();
 }
 
+function writeOperations(writer: ByteWriter, operations: readonly StateOperation[]): void {
+  writer.u32(operations.length);
+  for (const operation of operations) {
+    writer.u8(OPERATION_KINDS[operation.kind]);
+    writer.bytes(hexToBytes(operation.address, { size: ADDRESS_BYTES }));
+    switch (operation.kind) {
+      case "setBalance":
+        writer.bytes(hexToBytes(numberToHex(operation.value, { size: WORD_BYTES })));
+        break;
+      case "setCode": {
+        const code = hexToBytes(operation.code);
+        writer.u32(code.length);
+        writer.bytes(code);
+        break;
+      }
+      case "setStorageAt":
+        writer.bytes(hexToBytes(operation.slot, { size: WORD_BYTES }));
+        writer.bytes(hexToBytes(operation.value, { size: WORD_BYTES }));
+        break;
+    }
+  }
+}
+
+/** Reads what {@link writeOperations} wrote; an unknown kind is a decode error. */
+function readOperations(reader: ByteReader): StateOperation[] {
+  const operations: StateOperation[] = [];
+  for (let n = reader.u32(); n > 0; n--) {
+    const at = reader.offset;
+    const kind = reader.u8();
+    const address = bytesToHex(reader.bytes(ADDRESS_BYTES));
+    if (kind === OPERATION_KINDS.setBalance) {
+      operations.push({ kind: "setBalance", address, value: hexToBigInt(bytesToHex(reader.bytes(WORD_BYTES))) });
+    } else if (kind === OPERATION_KINDS.setCode) {
+      operations.push({ kind: "setCode", address, code: bytesToHex(reader.bytes(reader.u32())) });
+    } else if (kind === OPERATION_KINDS.setStorageAt) {
+      const slot = bytesToHex(reader.bytes(WORD_BYTES));
+      operations.push({ kind: "setStorageAt", address, slot, value: bytesToHex(reader.bytes(WORD_BYTES)) });
+    } else {
+      throw new BatchDecodeError({ reason: `unknown state operation kind ${kind} at byte ${at}` });
+    }
+  }
+  return operations;
+}
+
 /**
  * Decodes what {@link encodeBatchPayload} wrote. The data comes from L1,
  * so anything may be there: whatever it is, this either returns a payload
@@ -139,7 +212,9 @@ export function decodeBatchPayload(data: Hex): BatchPayload {
   }
   const reader = new ByteReader(bytes);
   const version = reader.u8();
-  if (version !== PAYLOAD_VERSION) throw new BatchDecodeError({ reason: `unknown payload version ${version}` });
+  if (version !== PAYLOAD_VERSION && version !== PAYLOAD_VERSION_WITH_OPERATIONS) {
+    throw new BatchDecodeError({ reason: `unknown payload version ${version}` });
+  }
   const rollups: PayloadRollup[] = [];
   for (let r = reader.u16(); r > 0; r--) {
     const chainId = reader.u64();
@@ -148,9 +223,10 @@ export function decodeBatchPayload(data: Hex): BatchPayload {
     for (let b = reader.u32(); b > 0; b--) {
       const slot = reader.u64();
       const timestamp = reader.u64();
+      const operations = version === PAYLOAD_VERSION_WITH_OPERATIONS ? readOperations(reader) : [];
       const transactions: Hex[] = [];
       for (let t = reader.u32(); t > 0; t--) transactions.push(bytesToHex(reader.bytes(reader.u32())));
-      blocks.push({ slot, timestamp, transactions });
+      blocks.push({ slot, timestamp, transactions, ...(operations.length === 0 ? {} : { operations }) });
     }
     rollups.push({ chainId, fromBlock, blocks });
   }
@@ -237,6 +313,10 @@ class ByteReader {
   bytes(length: number): Uint8Array {
     const start = this.#advance(length);
     return this.#bytes.subarray(start, start + length);
+  }
+  /** Where the next read starts, for error messages. */
+  get offset(): number {
+    return this.#offset;
   }
   expectEnd(): void {
     if (this.#offset !== this.#bytes.length) {

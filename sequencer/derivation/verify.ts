@@ -15,9 +15,9 @@ import {
 import { MESSENGER_ADDRESS } from "../../contracts/addresses.ts";
 import { artifact, sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import { XrollupError } from "../../errors/base.ts";
-import { type BatchHeader, batchHash } from "../batch/builder.ts";
+import { type BatchHeader, batchHash, type RollupRegistration } from "../batch/builder.ts";
 import { type ForcedBlock, type ForcedEntry, mineForcedBlock } from "../forced.ts";
-import { decodeRawTransaction } from "../intake.ts";
+import { decodeBlockTransaction } from "../intake.ts";
 import type { EngineBlock, GenesisEngineFactory, OwnedRollupEngine } from "../ports.ts";
 import {
   batchNumberOf,
@@ -47,7 +47,7 @@ export interface DerivationMismatch {
    * the message hashes) and the replay itself (`transactions`,
    * `encryptedOrder`), a batch that cannot be replayed at all: `payload`
    * (unreadable arguments, data that does not decode or disagrees with the
-   * commitments), `blockRange` (blocks other than the ones committed) and
+   * commitments, state operations the chain cannot apply), `blockRange` (blocks other than the ones committed) and
    * `timestamp` (a block before its predecessor or past any sane date); and
    * `forced`: a batch whose forced transactions (see `sequencer/forced.ts`)
    * are not the first block of their rollup, or whose header's `forcedEnd`
@@ -164,7 +164,7 @@ export class InboxUnreadableError extends XrollupError {
  * ```
  */
 export async function verifyFromL1({ l1, inbox, startEngine }: VerifyFromL1Parameters): Promise<VerifyResult> {
-  const { genesisTimestamp, committee, rollups, batches, forcedQueue, forcedInclusions } = await readInbox(l1, inbox);
+  const { genesisTimestamp, committee, rollups, batches, registrations, forcedQueue, forcedInclusions } = await readInbox(l1, inbox);
   const chainIds = rollups.map(({ chainId }) => chainId);
   const badGenesisTime = timestampProblem(0, genesisTimestamp);
   if (badGenesisTime !== undefined) {
@@ -176,17 +176,13 @@ export async function verifyFromL1({ l1, inbox, startEngine }: VerifyFromL1Param
     const heads: EngineBlock[] = [];
     for (const [index, engine] of engines.entries()) {
       const genesis = (await engine.block(0))!;
-      const registered = rollups[index]!;
-      for (const field of ["blockHash", "stateRoot"] as const) {
-        const actual = field === "blockHash" ? genesis.hash : genesis.stateRoot;
-        if (actual !== registered[field]) {
-          return { ok: false, ...noTotals(), mismatch: { batch: 0, chainId: registered.chainId, blockNumber: 0, field, expected: registered[field], actual } };
-        }
-      }
+      const mismatch = genesisMismatch(0, rollups[index]!, genesis);
+      if (mismatch !== undefined) return { ok: false, ...noTotals(), mismatch };
       heads.push(genesis);
     }
     const totals = noTotals();
-    const replayed = await replay(engines, heads, batches, chainIds, forcedQueue, totals);
+    const rollupsAdded = { startEngine, committee, genesisChainIds: [...chainIds], registrations, engines, heads, chainIds };
+    const replayed = await replay(engines, heads, batches, chainIds, forcedQueue, totals, (batch) => startAddedRollups(rollupsAdded, batch));
     if (replayed.kind === "mismatch") return { ok: false, ...totals, mismatch: replayed.mismatch };
     const pending = forcedInclusions.filter(({ toIndex }) => toIndex > replayed.forcedEnd);
     const mismatch = await derivePendingInclusion(engines, heads, forcedQueue, pending, replayed.forcedEnd, totals);
@@ -194,6 +190,60 @@ export async function verifyFromL1({ l1, inbox, startEngine }: VerifyFromL1Param
   } finally {
     await Promise.allSettled(engines.map((engine) => engine.close()));
   }
+}
+
+/** Where a fresh rollup's block 0 differs from the genesis L1 registered for it (in `batch`: 0 at the inbox's deployment). */
+function genesisMismatch(batch: number, registered: { chainId: number; blockHash: Hex; stateRoot: Hex }, genesis: EngineBlock): DerivationMismatch | undefined {
+  for (const field of ["blockHash", "stateRoot"] as const) {
+    const actual = field === "blockHash" ? genesis.hash : genesis.stateRoot;
+    if (actual !== registered[field]) return { batch, chainId: registered.chainId, blockNumber: 0, field, expected: registered[field], actual };
+  }
+  return undefined;
+}
+
+/** What derivation needs to start the rollups batches register, and the replay's state they join. */
+interface RollupsAdded {
+  startEngine: GenesisEngineFactory;
+  committee: readonly Address[];
+  /** The rollups the inbox was deployed with. */
+  genesisChainIds: readonly number[];
+  /** The rollups each batch that registers some registers, by batch number. */
+  registrations: ReadonlyMap<number, readonly RollupRegistration[]>;
+  /** The replay's engines, heads and chain ids, in registration order: a started rollup joins them. */
+  engines: OwnedRollupEngine[];
+  heads: EngineBlock[];
+  chainIds: number[];
+}
+
+/**
+ * Starts the rollups batch `batch` registers, each on a fresh engine at the
+ * genesis the batch gives (its timestamp; its messenger knowing the rollups
+ * registered up to it, as the devnet installed it), and has them join the
+ * replay before the batch is replayed. Returns where a genesis differs from
+ * the registered one, or a chain id or genesis timestamp no engine may be
+ * given (the inbox takes any uint64 from the committee).
+ */
+async function startAddedRollups(added: RollupsAdded, batch: number): Promise<DerivationMismatch | undefined> {
+  for (const { chainId: id, genesisTimestamp, genesisBlockHash, genesisStateRoot } of added.registrations.get(batch) ?? []) {
+    if (id < 1n || id > BigInt(Number.MAX_SAFE_INTEGER)) {
+      return { batch, chainId: 0, blockNumber: 0, field: "payload", expected: `a rollup chain id from 1 to ${Number.MAX_SAFE_INTEGER}`, actual: `rollup ${id} registered` };
+    }
+    const chainId = Number(id);
+    const timestamp = Number(genesisTimestamp);
+    const late = timestampProblem(0, timestamp);
+    if (late !== undefined) {
+      return { batch, chainId, blockNumber: 0, field: "timestamp", expected: `a genesis timestamp up to ${MAX_BLOCK_TIMESTAMP}`, actual: `${genesisTimestamp}, ${late}` };
+    }
+    const addedChainIds = [...added.chainIds.filter((known) => !added.genesisChainIds.includes(known)), chainId];
+    const engine = await added.startEngine({ chainId, genesisTimestamp: timestamp, committee: added.committee, chainIds: added.genesisChainIds, addedChainIds });
+    added.engines.push(engine);
+    const genesis = (await engine.block(0))!;
+    const mismatch = genesisMismatch(batch, { chainId, blockHash: genesisBlockHash, stateRoot: genesisStateRoot }, genesis);
+    if (mismatch !== undefined) return mismatch;
+    added.heads.push(genesis);
+    added.chainIds.push(chainId);
+  }
+  return undefined;
 }
 
 /** Starts one engine per rollup; if any fails to start, closes the others and rethrows. */
@@ -213,7 +263,9 @@ type Replayed = { kind: "replayed"; forcedEnd: number } | { kind: "mismatch"; mi
 
 /**
  * Replays the batches in order, counting into `totals`; `heads` holds each
- * engine's latest block and moves on with it.
+ * engine's latest block and moves on with it. Before each batch,
+ * `startRegistered` has the rollups it registers join `engines`, `heads`
+ * and `chainIds`.
  */
 async function replay(
   engines: readonly OwnedRollupEngine[],
@@ -222,11 +274,14 @@ async function replay(
   chainIds: readonly number[],
   forcedQueue: readonly ForcedEntry[],
   totals: Totals,
+  startRegistered: (batch: number) => Promise<DerivationMismatch | undefined>,
 ): Promise<Replayed> {
   const mismatch = (found: DerivationMismatch): Replayed => ({ kind: "mismatch", mismatch: found });
   // The batch before the first processed the queue up to entry 0.
   let forcedEnd = 0;
   for (const posted of batches) {
+    const registered = await startRegistered(Number(batchNumberOf(posted)));
+    if (registered !== undefined) return mismatch(registered);
     const plan = planBatch(posted);
     if (!plan.ok) return mismatch({ batch: Number(batchNumberOf(posted)), ...plan.problem });
     const batch = plan.replay;
@@ -375,11 +430,19 @@ async function replayRollup(
   let ordinary = blocks;
   let forcedBlock: Pick<ForcedBlock, "included" | "dropped"> = { included: [], dropped: [] };
   let forcedSlot: number | undefined;
+  // The block whose state operations are applied already: the first, when forced transactions ran after them.
+  let operationsApplied: ReplayBlock | undefined;
   if (forced.length > 0) {
     const first = blocks[0];
     // Everything is checked before the engine sees it: a hostile batch must not be able to crash or wedge it.
     const refusal = first === undefined ? undefined : checkBlock(head, first);
     if (refusal !== undefined) return fail(head.number + 1, refusal.field, refusal.expected, refusal.actual);
+    // The sequencer ran the forced transactions on the state the cheats before them left.
+    if (first !== undefined) {
+      const unapplied = await applyOperations(engine, first);
+      if (unapplied !== undefined) return fail(first.number, "payload", "state operations the chain applies", unapplied);
+      operationsApplied = first;
+    }
     // Without a block in the batch, the head's timestamp serves to find out whether one was due: that is a mismatch anyway.
     const { mined, included, dropped } = await mineForcedBlock(engine, forced, first?.timestamp ?? head.timestamp);
     forcedBlock = { included, dropped };
@@ -399,6 +462,8 @@ async function replayRollup(
     // Everything is checked before the engine sees it: a hostile batch must not be able to crash or wedge it.
     const refusal = checkBlock(head, block);
     if (refusal !== undefined) return fail(head.number + 1, refusal.field, refusal.expected, refusal.actual);
+    const unapplied = block === operationsApplied ? undefined : await applyOperations(engine, block);
+    if (unapplied !== undefined) return fail(block.number, "payload", "state operations the chain applies", unapplied);
     const mined = await engine.mineBlock(block.transactions, block.timestamp);
     const refused = mined.outcomes.find((outcome) => outcome.kind === "refused");
     if (refused !== undefined) {
@@ -468,13 +533,30 @@ function checkBlock(head: EngineBlock, block: ReplayBlock): Pick<DerivationMisma
   }
   for (const raw of block.transactions) {
     try {
-      decodeRawTransaction(raw);
+      decodeBlockTransaction(raw);
     } catch (error) {
       const reason = error instanceof XrollupError ? error.shortMessage : String(error);
-      return { field: "transactions", expected: "signed transactions", actual: `${abbreviate(raw)}: ${reason}` };
+      return { field: "transactions", expected: "signed or impersonated transactions", actual: `${abbreviate(raw)}: ${reason}` };
     }
   }
   return undefined;
+}
+
+/**
+ * Applies a block's state operations (cheats) to the engine before the block
+ * is mined, as the sequencer had before it mined it. Returns why they could
+ * not be applied, or `undefined`.
+ */
+async function applyOperations(engine: OwnedRollupEngine, block: ReplayBlock): Promise<string | undefined> {
+  const operations = block.operations ?? [];
+  if (operations.length === 0) return undefined;
+  if (engine.applyOperations === undefined) return "this engine cannot apply state operations";
+  try {
+    await engine.applyOperations(operations);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** The messenger's rolling message hashes on a rebuilt engine after block `number`. */
@@ -499,11 +581,14 @@ function abbreviate(raw: Hex): string {
 
 /**
  * Everything derivation needs, read from the L1 inbox alone, as of its
- * latest block: the rollups' genesis, the batches, the forced-inclusion
- * queue (whatever bytes its entries hold) and the `forceInclusion` calls
- * with their L1 block's timestamp. Batches are found by their
- * `BatchSubmitted` events; a batch whose transaction is not a direct
- * `submitBatch` call on the inbox comes back unreadable, not thrown.
+ * latest block: the genesis of the rollups the inbox was deployed with
+ * (`rollups`), the batches and the rollups each registers
+ * (`registrations`, by batch number), the forced-inclusion queue (whatever
+ * bytes its entries hold) and the `forceInclusion` calls with their L1
+ * block's timestamp. Batches are found by their `BatchSubmitted` events; a
+ * batch whose transaction is not a direct `submitBatch` (or
+ * `submitBatchRegistering`) call on the inbox comes back unreadable, not
+ * thrown.
  *
  * @throws {InboxUnreadableError} when the inbox does not register its rollups as a `SharedInbox` does.
  */
@@ -527,16 +612,20 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
   const registered = await inChunks(head, (fromBlock, toBlock) =>
     client.getContractEvents({ ...contract, eventName: "RollupRegistered", fromBlock, toBlock }),
   );
-  const rollups = chainIds.map((chainId) => {
+  const submitted = await inChunks(head, (fromBlock, toBlock) =>
+    client.getContractEvents({ ...contract, eventName: "BatchSubmitted", fromBlock, toBlock }),
+  );
+  // A rollup registered by a batch (its event is in the batch's transaction) starts at that batch, not at genesis.
+  const batchTransactions = new Set(submitted.map((log) => log.transactionHash));
+  const atDeployment = chainIds.filter((chainId) => registered.some((log) => log.args.chainId === chainId && !batchTransactions.has(log.transactionHash)));
+  const rollups = atDeployment.map((chainId) => {
     const event = registered.find((log) => log.args.chainId === chainId);
     if (event?.args.genesisBlockHash === undefined || event.args.genesisStateRoot === undefined) {
       throw new InboxUnreadableError({ inbox, reason: `rollup ${chainId} has no RollupRegistered event` });
     }
     return { chainId: Number(chainId), blockHash: event.args.genesisBlockHash, stateRoot: event.args.genesisStateRoot };
   });
-  const submitted = await inChunks(head, (fromBlock, toBlock) =>
-    client.getContractEvents({ ...contract, eventName: "BatchSubmitted", fromBlock, toBlock }),
-  );
+  const registrations = new Map<number, readonly RollupRegistration[]>();
   const batches = await Promise.all(
     submitted.map(async (log): Promise<L1BatchData> => {
       const number = log.args.number ?? 0n;
@@ -549,13 +638,17 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
       } catch {
         return unreadable("is not a submitBatch call");
       }
-      if (call.functionName !== "submitBatch") return unreadable(`calls ${call.functionName}, not submitBatch`);
+      if (call.functionName !== "submitBatch" && call.functionName !== "submitBatchRegistering") {
+        return unreadable(`calls ${call.functionName}, not submitBatch`);
+      }
       const [header, commitments, data] = call.args;
+      const registered = call.functionName === "submitBatchRegistering" ? call.args[4] : [];
       const posted: PostedBatchData = { header, commitments, data, l1TxHash: log.transactionHash };
       // A direct call is what the inbox ran; the hash the inbox logged says so, whatever the L1 node answers.
-      if (header.number !== number || batchHash(header, commitments, data) !== log.args.batchHash) {
+      if (header.number !== number || batchHash(header, commitments, data, registered) !== log.args.batchHash) {
         return unreadable("carries arguments other than the batch the inbox logged");
       }
+      if (registered.length > 0) registrations.set(Number(number), registered);
       return posted;
     }),
   );
@@ -575,7 +668,7 @@ export async function readInbox(l1: string | EIP1193Provider, inbox: Address) {
   const forcedInclusions = await Promise.all(
     inclusionLogs.map(async (log): Promise<L1ForcedInclusion> => ({ toIndex: Number(log.args.toIndex ?? 0n), timestamp: Number(await timeOf(log.blockNumber)) })),
   );
-  return { genesisTimestamp: Number(genesisTimestamp), committee, rollups, batches, forcedQueue, forcedInclusions };
+  return { genesisTimestamp: Number(genesisTimestamp), committee, rollups, batches, registrations, forcedQueue, forcedInclusions };
 }
 
 /** Reads at most this many forced-queue entries at once: enough to overlap round trips, few enough for any endpoint. */

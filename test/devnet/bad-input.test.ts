@@ -62,12 +62,8 @@ const BAD_INPUTS: readonly BadInput[] = [
   { story: "a body that is not JSON", send: ({ url }) => postRaw(url, '{"jsonrpc": "2.0", "id": 1, "method": '), code: parseError },
   { story: "a request without a method", send: ({ url }) => postRaw(url, '{"jsonrpc": "2.0", "id": 1, "params": []}'), code: invalidRequest },
   { story: "an unknown method", send: ({ url }) => postRaw(url, request("eth_noSuchMethod", [])), code: methodNotFound },
-  { story: "evm_mine, a chain-control method", send: ({ url }) => postRaw(url, request("evm_mine", [])), code: methodNotFound },
-  {
-    story: "hardhat_setBalance, a chain-control method",
-    send: ({ url, sender }) => postRaw(url, request("hardhat_setBalance", [sender, "0x1"])),
-    code: methodNotFound,
-  },
+  { story: "hardhat_reset, a chain-control method no rollup serves", send: ({ url }) => postRaw(url, request("hardhat_reset", [])), code: methodNotFound },
+  { story: "debug_setHead, a chain-control method no rollup serves", send: ({ url }) => postRaw(url, request("debug_setHead", ["0x0"])), code: methodNotFound },
   { story: "eth_sendRawTransaction with bytes that are no transaction", send: ({ send }) => send("0xf81234"), code: invalidParams },
   {
     story: "eth_sendRawTransaction with a transaction type the rollups do not run (0x12)",

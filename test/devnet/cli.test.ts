@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Manifest } from "../../devnet/manifest.ts";
 import { sequencerAccounts } from "../../rollups/accounts.ts";
 import { PROJECT_ROOT } from "../../rollups/chain.ts";
-import { type CliRun, collect, labelAddress, rpcResult, runCli, signTransaction, waitUntil, XROLLUP_BIN } from "../support/fixtures.ts";
+import { type CliRun, collect, labelAddress, rpcResult, runCli, signTransaction, startCliDevnet, XROLLUP_BIN } from "../support/fixtures.ts";
 
 const RECIPIENT = labelAddress("cli recipient");
 
@@ -73,17 +73,8 @@ describe("xrollup CLI", function () {
     it("lists the committee in the manifest and names each batch's view, leader and signers in its batch log", async function () {
       const directory = await mkdtemp(path.join(tmpdir(), "xrollup-cli-committee-"));
       const manifestFile = path.join(directory, "devnet.json");
-      const child = spawn(process.execPath, [XROLLUP_BIN, "devnet", "--sequencers", "4", "--batch-ms", "100", "--port", "0", "--manifest", manifestFile], {
-        cwd: PROJECT_ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const exited = collect(child, 60_000);
+      const { child, exited, manifest } = await startCliDevnet(["--sequencers", "4", "--batch-ms", "100"], manifestFile);
       try {
-        await Promise.race([
-          waitUntil(() => readFile(manifestFile).then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 50, what: "the manifest" }),
-          exited.then((run) => Promise.reject(new Error(`xrollup devnet exited early with ${run.code}: ${run.stderr}`))),
-        ]);
-        const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Manifest;
         expect(manifest.sequencers).to.deep.equal(sequencerAccounts(4).map((key) => key.address));
         const rollup = manifest.rollups[0]!;
         const raw = await signTransaction(manifest.accounts[1]!.privateKey, { chainId: rollup.chainId, nonce: 0, to: RECIPIENT, value: 1n });
@@ -112,16 +103,7 @@ describe("xrollup CLI", function () {
     before(async function () {
       directory = await mkdtemp(path.join(tmpdir(), "xrollup-cli-"));
       manifestFile = path.join(directory, "devnet.json");
-      child = spawn(process.execPath, [XROLLUP_BIN, "devnet", "--rollups", "2", "--port", "0", "--manifest", manifestFile], {
-        cwd: PROJECT_ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      exited = collect(child, 60_000);
-      await Promise.race([
-        waitUntil(() => readFile(manifestFile).then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 50, what: "the manifest" }),
-        exited.then((run) => Promise.reject(new Error(`xrollup devnet exited early with ${run.code}: ${run.stderr}`))),
-      ]);
-      manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Manifest;
+      ({ child, exited, manifest } = await startCliDevnet(["--rollups", "2"], manifestFile));
     });
 
     after(async function () {

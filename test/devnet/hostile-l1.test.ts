@@ -178,7 +178,7 @@ describe("verify treats L1 as hostile input", function () {
         const slot = craftedSlot(afterHonest, [{ timestamp: await lastTimestamp(), transactions: ["0xdeadbeef"] }]);
         await sendOnL1(sequencer, inbox, submitBatchCall(buildBatch([slot], afterHonest)));
       },
-      mismatch: async () => ({ batch: 2, chainId, blockNumber: head().blockNumber + 1, field: "transactions", expected: "signed transactions" }),
+      mismatch: async () => ({ batch: 2, chainId, blockNumber: head().blockNumber + 1, field: "transactions", expected: "signed or impersonated transactions" }),
     },
     {
       story: "data that is not DEFLATE",

@@ -80,6 +80,8 @@ export interface MessengerParameters {
   committee: readonly Address[];
   firstChainId: bigint;
   chainCount: bigint;
+  /** On a rollup added at runtime: the rollups added up to it, itself last, which its messenger knows from genesis. */
+  addedChainIds?: readonly bigint[];
 }
 
 /**
@@ -88,14 +90,15 @@ export interface MessengerParameters {
  * contract.
  */
 export async function predeployMessenger(connection: NetworkConnection, parameters: MessengerParameters) {
-  const chainId = Number(parameters.firstChainId);
+  const chainId = Number(parameters.addedChainIds?.at(-1) ?? parameters.firstChainId);
   const chain: Chain = {
     spec: { name: `rollup-${chainId}`, chainId, kind: "rollup", genesisTimestamp: 0 },
     provider: connection.provider,
     close: () => connection.close(),
   };
-  const chainIds = Array.from({ length: Number(parameters.chainCount) }, (_, index) => chainId + index);
-  await installPredeploys(chain, { committee: parameters.committee, chainIds });
+  const chainIds = Array.from({ length: Number(parameters.chainCount) }, (_, index) => Number(parameters.firstChainId) + index);
+  const addedChainIds = (parameters.addedChainIds ?? []).map(Number);
+  await installPredeploys(chain, { committee: parameters.committee, chainIds, addedChainIds });
   return connection.viem.getContractAt("L2ToL2CrossDomainMessenger", MESSENGER_ADDRESS);
 }
 

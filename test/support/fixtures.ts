@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Address, createPublicClient, custom, getAddress, type Hex, keccak256, toHex, type TransactionSerializable } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import type { DevnetUserConfig } from "../../devnet/config.ts";
 import { type Devnet, type StartDevnetHooks, startDevnet } from "../../devnet/devnet.ts";
+import type { Manifest } from "../../devnet/manifest.ts";
 import { type DevAccount, defaultSequencerAccount } from "../../rollups/accounts.ts";
 import { PROJECT_ROOT } from "../../rollups/chain.ts";
 import type { Batch, InboxState } from "../../sequencer/batch/builder.ts";
@@ -198,6 +200,32 @@ export const XROLLUP_BIN = path.join(PROJECT_ROOT, "bin", "xrollup.mjs");
 export function runCli(args: readonly string[], { timeoutMs = 60_000 }: { timeoutMs?: number } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, [XROLLUP_BIN, ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   return collect(child, timeoutMs);
+}
+
+/** `xrollup devnet` running in a child process, as a user starts it. */
+export interface CliDevnet {
+  child: ChildProcess;
+  /** Settles when it exits, with its output. */
+  exited: Promise<CliRun>;
+  /** What it wrote to `--manifest` once ready. */
+  manifest: Manifest;
+}
+
+/**
+ * Runs `xrollup devnet --port 0 --manifest FILE …args` and resolves once the
+ * manifest is written; rejects with its stderr if it exits first.
+ */
+export async function startCliDevnet(args: readonly string[], manifestFile: string): Promise<CliDevnet> {
+  const child = spawn(process.execPath, [XROLLUP_BIN, "devnet", "--port", "0", "--manifest", manifestFile, ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = collect(child, 60_000);
+  await Promise.race([
+    waitUntil(() => readFile(manifestFile).then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 50, what: "the manifest" }),
+    exited.then((run) => Promise.reject(new Error(`xrollup devnet exited early with ${run.code}: ${run.stderr}`))),
+  ]);
+  return { child, exited, manifest: JSON.parse(await readFile(manifestFile, "utf8")) as Manifest };
 }
 
 /** Collects a child's output until it exits; kills it (SIGKILL) if it outlives `timeoutMs`. */

@@ -31,8 +31,15 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
     /// @param gasLimit     Gas limit of the call on the destination chain.
     event MessageGasLimit(bytes32 indexed messageHash, uint256 gasLimit);
 
+    /// @notice Emitted when a rollup added to the devnet becomes a destination.
+    /// @param chainId  Chain id of the added rollup.
+    event ChainAdded(uint256 indexed chainId);
+
     /// @notice Thrown when a message is sent to a chain id that is not one of the devnet's rollups.
     error UnknownDestination(uint256 destination);
+
+    /// @notice Thrown when addChain is given a rollup the messenger already knows.
+    error ChainAlreadyKnown(uint256 chainId);
 
     /// @notice Thrown when an account that is not a committee member relays a message.
     error NotSequencer(address caller);
@@ -95,11 +102,25 @@ interface ISequencedMessenger is IL2ToL2CrossDomainMessenger {
     /// @return Whether it relays.
     function isRelayer(address _account) external view returns (bool);
 
+    /// @notice Makes a rollup added to the devnet a destination; only committee members' accounts may call it.
+    /// @param _chainId  Chain id of the added rollup.
+    function addChain(uint256 _chainId) external;
+
+    /// @notice Returns whether a chain id is one of the devnet's rollups: one it started with, or one added since.
+    /// @param _chainId  The chain id.
+    /// @return known_ Whether it is.
+    function isChain(uint256 _chainId) external view returns (bool known_);
+
+    /// @notice Returns whether a rollup added to the devnet after its genesis is a destination.
+    /// @param _chainId  The chain id.
+    /// @return Whether it is.
+    function isAddedChain(uint256 _chainId) external view returns (bool);
+
     /// @notice Returns the chain id of the devnet's first rollup.
     /// @return The chain id.
     function FIRST_CHAIN_ID() external view returns (uint256);
 
-    /// @notice Returns the number of the devnet's rollups, whose chain ids follow FIRST_CHAIN_ID.
+    /// @notice Returns the number of the rollups the devnet started with, whose chain ids follow FIRST_CHAIN_ID.
     /// @return The count.
     function CHAIN_COUNT() external view returns (uint256);
 
