@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Entry point of the `xrollup` command. The sources are TypeScript; tsx
-// loads them on the fly, so the package needs no build step.
+// Entry point of the `xrollup` command. In a checkout of the repository the
+// sources are TypeScript and tsx loads them on the fly, so working on them
+// needs no build step; an installed package ships no sources, only the
+// JavaScript that `npm run build` emits to dist/, which plain Node runs.
 //
 // Plain JavaScript that any Node can parse, so that an older Node (the one
 // first on PATH may be the system's) gets one line saying what to do, not a
 // stack trace from deep inside Hardhat.
+import { existsSync } from "node:fs";
 
 /** Oldest Node that runs xrollup: Hardhat 3's requirement, as in package.json's "engines". */
 const REQUIRED = [22, 13];
@@ -19,13 +22,21 @@ if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
   process.exit(1);
 }
 
-let register;
+const sources = new URL("../cli/index.ts", import.meta.url);
 try {
-  ({ register } = await import("tsx/esm/api"));
+  if (existsSync(sources)) {
+    const { register } = await import("tsx/esm/api");
+    register();
+    await import(sources.href);
+  } else {
+    await import("../dist/cli/index.js");
+  }
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND") throw error;
-  console.error("xrollup: the dependencies are not installed; run `npm ci` in the project first.");
+  console.error(
+    existsSync(sources)
+      ? "xrollup: the dependencies are not installed; run `npm ci` in the project first."
+      : `xrollup: this installation is incomplete (${error.message}); reinstall xrollup.`,
+  );
   process.exit(1);
 }
-register();
-await import("../cli/index.ts");

@@ -9,18 +9,35 @@ import { XrollupError } from "../errors/base.ts";
 const require = createRequire(import.meta.url);
 
 /**
- * The repository root, where hardhat.config.ts is and Hardhat writes
- * artifacts/ and cache/. The same as rollups/chain.ts's PROJECT_ROOT, computed
- * here because importing that module loads the Hardhat config.
+ * The xrollup package's root, where package.json and artifacts/ are (and, in
+ * a checkout, hardhat.config.ts, where Hardhat writes artifacts/ and cache/).
+ * This module runs from the sources (`contracts/artifacts.ts`, one folder
+ * down) or from the build (`dist/contracts/artifacts.js`, two folders down,
+ * in an installed package): its own extension says which, without touching
+ * the disk.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith(".ts") ? ".." : "../..");
 
-/** Thrown when the Solidity contracts have not been compiled yet. */
+/**
+ * Whether this is a checkout of the repository, where the contracts can be
+ * compiled. An installed package ships its artifacts prebuilt and neither the
+ * Hardhat config nor the sources to compile them again.
+ */
+function isCheckout(): boolean {
+  return existsSync(path.join(PROJECT_ROOT, "hardhat.config.ts"));
+}
+
+/** Thrown when the Solidity contracts have not been compiled yet, or an installed package lacks its artifacts. */
 export class ContractsNotCompiledError extends XrollupError {
   override name = "ContractsNotCompiledError";
   constructor({ contract, cause }: { contract: string; cause: unknown }) {
     // The remedy is in the short message: the CLI prints only that line.
-    super(`The compiled artifact of ${contract} is missing; compile the contracts first: npm run build:contracts.`, { cause });
+    super(
+      isCheckout()
+        ? `The compiled artifact of ${contract} is missing; compile the contracts first: npm run build:contracts.`
+        : `The xrollup package in ${PROJECT_ROOT} lacks the compiled artifact of ${contract} (it ships prebuilt); reinstall xrollup.`,
+      { cause },
+    );
   }
 }
 
@@ -61,7 +78,7 @@ export type ContractName = keyof typeof SOURCES & keyof ArtifactMap;
  * The compiled artifact of a contract, its ABI typed `as const` by the
  * declarations Hardhat generates at build time.
  *
- * @throws {ContractsNotCompiledError} when `npm run build:contracts` has not run.
+ * @throws {ContractsNotCompiledError} when `npm run build:contracts` has not run (or an installed package lacks it).
  */
 export function artifact<N extends ContractName>(name: N): ArtifactMap[N] {
   try {
@@ -85,7 +102,7 @@ export function allContractErrors() {
 
 /** The file Hardhat compiles a contract's artifact to. */
 function artifactPath(name: ContractName): string {
-  return path.join(ROOT, "artifacts", SOURCES[name], `${name}.json`);
+  return path.join(PROJECT_ROOT, "artifacts", SOURCES[name], `${name}.json`);
 }
 
 /**
@@ -97,11 +114,16 @@ function artifactPath(name: ContractName): string {
  *
  * @param options.onCompile called once, before compiling, to say why the command waits.
  * @returns whether it compiled.
+ * @throws {ContractsNotCompiledError} in an installed package without its artifacts: it never compiles.
  * @throws {ContractsBuildFailedError} when Hardhat is not installed, or the build fails or leaves an artifact missing.
  */
 export async function ensureContractsBuilt({ onCompile }: { onCompile?: () => void } = {}): Promise<boolean> {
-  if (missingArtifacts().length === 0) return false;
-  const hardhat = path.join(ROOT, "node_modules", ".bin", "hardhat");
+  const missing = missingArtifacts();
+  if (missing.length === 0) return false;
+  // An installed package has nothing to compile from: compiling would need
+  // the repository's sources and its Hardhat config.
+  if (!isCheckout()) throw new ContractsNotCompiledError({ contract: missing[0]!, cause: undefined });
+  const hardhat = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
   if (!existsSync(hardhat)) {
     throw new ContractsBuildFailedError({
       reason: `The contracts are not compiled and Hardhat is not installed (${hardhat} is missing)`,
@@ -111,7 +133,7 @@ export async function ensureContractsBuilt({ onCompile }: { onCompile?: () => vo
   onCompile?.();
   // process.execPath rather than the script's `#!/usr/bin/env node`: the node
   // first on PATH may be older than the one running xrollup.
-  const child = spawn(process.execPath, [hardhat, "build", "--quiet"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [hardhat, "build", "--quiet"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
@@ -125,9 +147,9 @@ export async function ensureContractsBuilt({ onCompile }: { onCompile?: () => vo
     const how = ended.code === null ? `was killed by ${ended.signal}` : `exited with ${ended.code}`;
     throw new ContractsBuildFailedError({ reason: `Compiling the contracts failed (hardhat build ${how})`, output });
   }
-  const missing = missingArtifacts();
-  if (missing.length > 0) {
-    throw new ContractsBuildFailedError({ reason: `Compiling the contracts left ${missing.join(", ")} without an artifact`, output });
+  const stillMissing = missingArtifacts();
+  if (stillMissing.length > 0) {
+    throw new ContractsBuildFailedError({ reason: `Compiling the contracts left ${stillMissing.join(", ")} without an artifact`, output });
   }
   return true;
 }

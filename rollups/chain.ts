@@ -1,12 +1,11 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
+import { PROJECT_ROOT } from "../contracts/artifacts.ts";
 import hardhatConfig from "../hardhat.config.ts";
 import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "./accounts.ts";
 
-/** The repository root, where Hardhat finds the compiled artifacts. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** The package root, where Hardhat finds the compiled artifacts (the one definition is in contracts/artifacts.ts). */
+export { PROJECT_ROOT };
 
 /**
  * Gas limit of every rollup block. Fixed, because the sequencer fills blocks
