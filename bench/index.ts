@@ -2,19 +2,19 @@
 // JSON-RPC server on the same workload, batch compression, 4 rollups driven
 // at once against 1, atomic messages against plain transfers, the encrypted
 // mempool against fcfs, devnet start-up against raw chains, restart, and
-// memory growth under a steady load against a Hardhat node. Every figure
+// memory growth under a steady load against a Hardhat node, and the contract
+// developer's toolkit (reset between tests, estimates, WebSocket). Every figure
 // that has a baseline is printed as a ratio against it, measured in the same
 // run, with its goal beside it.
 import { startDevnet } from "../devnet/devnet.ts";
-import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups/accounts.ts";
-import { hardhatRuntime } from "../rollups/chain.ts";
+import { DEV_ACCOUNT_COUNT } from "../rollups/accounts.ts";
 import { serializeBatchPayload } from "../sequencer/batch/codec.ts";
 import { aggregateThroughput } from "./aggregate.ts";
 import { type CommitteeRun, committeeThroughput, failoverTime } from "./committee.ts";
 import { atomicMessages } from "./atomic.ts";
 import { encryptedAgainstFcfs } from "./encrypted.ts";
 import { printStartupBenchmark } from "./startup-report.ts";
-import { percentile, sendAll, signTransfers } from "./workload.ts";
+import { percentile, sendAll, signTransfers, startHardhatNode } from "./workload.ts";
 
 const SENDERS = DEV_ACCOUNT_COUNT;
 const PER_SENDER = Number(process.env.BENCH_PER_SENDER ?? 100);
@@ -26,19 +26,9 @@ const FAILOVER_BATCH_MS = Number(process.env.BENCH_FAILOVER_BATCH_MS ?? 200);
 const FAILOVER_RUNS = Number(process.env.BENCH_FAILOVER_RUNS ?? 3);
 
 async function hardhatBaseline(chainId: number): Promise<number> {
-  const hre = await hardhatRuntime();
-  const server = await hre.network.createServer(
-    {
-      network: "xrollupL1",
-      chainType: "op",
-      override: { chainId, accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE } },
-    },
-    "127.0.0.1",
-    0,
-  );
-  const { address, port } = await server.listen();
+  const server = await startHardhatNode(chainId);
   try {
-    const url = `http://${address}:${port}`;
+    const { url } = server;
     const { tps } = await sendAll((await signTransfers(chainId, SENDERS, PER_SENDER)).map((transactions) => ({ url, transactions })));
     return tps;
   } finally {
@@ -135,6 +125,19 @@ console.log(`Sequencer committees, instant mode: ${SENDERS} senders x ${PER_SEND
     `  failover, committee of 4, --batch-ms ${FAILOVER_BATCH_MS} (view timeout ${failover.viewTimeoutMs} ms): leader crash to the next batch on L1 ` +
       `${fmt(failover.best)} ms (best of ${FAILOVER_RUNS}; worst ${fmt(failover.worst)} ms)`,
   );
+}
+
+console.log("Contract developer's toolkit, over HTTP and WebSocket, against hardhat node in the same run");
+{
+  const { reset, estimateGas, roundTrip } = await (await import("./toolkit.ts")).toolkitFigures();
+  const line = ({ best, median }: { best: number; median: number }) => `${fmt(best, 2)} ms (median ${fmt(median, 2)})`;
+  console.log(
+    `  reset between tests (evm_revert + evm_snapshot after ${reset.transfers} transfers): whole devnet ${line(reset.xrollup)} vs one hardhat node chain ${line(reset.hardhat)}: ratio ${fmt(reset.xrollup.best / reset.hardhat.best, 2)}`,
+  );
+  console.log(
+    `  eth_estimateGas of a transfer (a rollup first checks for messages): ${line(estimateGas.xrollup)} vs hardhat node ${line(estimateGas.hardhat)}: ratio ${fmt(estimateGas.xrollup.best / estimateGas.hardhat.best, 2)}`,
+  );
+  console.log(`  eth_blockNumber round trip on a rollup: WebSocket ${line(roundTrip.webSocket)} vs HTTP ${line(roundTrip.http)}`);
 }
 
 await printStartupBenchmark();

@@ -10,9 +10,8 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Hex } from "viem";
 import { startDevnet } from "../devnet/devnet.ts";
-import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from "../rollups/accounts.ts";
-import { hardhatRuntime } from "../rollups/chain.ts";
-import { transferSigner } from "./workload.ts";
+import { DEV_ACCOUNT_COUNT } from "../rollups/accounts.ts";
+import { startHardhatNode, transferSigner } from "./workload.ts";
 
 /** First argument that makes this file a served chain's process. */
 const SERVE_ROLE = "serve";
@@ -70,22 +69,9 @@ async function serve(what: Served): Promise<void> {
     stop = () => devnet.stop();
     send({ kind: "ready", url: rollup.rpcUrl!, chainId: rollup.chainId });
   } else {
-    const hre = await hardhatRuntime();
-    const server = await hre.network.createServer(
-      {
-        network: "xrollupL1",
-        chainType: "op",
-        override: {
-          chainId: BASELINE_CHAIN_ID,
-          accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE },
-        },
-      },
-      "127.0.0.1",
-      0,
-    );
-    const { address, port } = await server.listen();
+    const server = await startHardhatNode(BASELINE_CHAIN_ID);
     stop = () => server.close();
-    send({ kind: "ready", url: `http://${address}:${port}`, chainId: BASELINE_CHAIN_ID });
+    send({ kind: "ready", url: server.url, chainId: BASELINE_CHAIN_ID });
   }
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("The served process needs --expose-gc");

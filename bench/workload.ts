@@ -1,6 +1,7 @@
 import { type Address, type Hex, type TransactionSerializableEIP1559 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type DevAccount, devAccounts } from "../rollups/accounts.ts";
+import { DEV_ACCOUNT_BALANCE, DEV_ACCOUNT_COUNT, DEV_MNEMONIC, type DevAccount, devAccounts } from "../rollups/accounts.ts";
+import { hardhatRuntime } from "../rollups/chain.ts";
 import { signTransaction } from "../sequencer/secp256k1.ts";
 
 /** The call every transaction of a workload makes. */
@@ -117,4 +118,24 @@ export async function sendAll(workloads: readonly SenderWorkload[]): Promise<{ t
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * The baseline of every comparison: `hardhat node`'s JSON-RPC server over an
+ * automining EDR chain (OP chain type, as our rollups), with the same
+ * development accounts, on a free port.
+ */
+export async function startHardhatNode(chainId: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const hre = await hardhatRuntime();
+  const server = await hre.network.createServer(
+    {
+      network: "xrollupL1",
+      chainType: "op",
+      override: { chainId, accounts: { mnemonic: DEV_MNEMONIC, count: DEV_ACCOUNT_COUNT, accountsBalance: DEV_ACCOUNT_BALANCE } },
+    },
+    "127.0.0.1",
+    0,
+  );
+  const { address, port } = await server.listen();
+  return { url: `http://${address}:${port}`, close: () => server.close() };
 }
