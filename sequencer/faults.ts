@@ -296,11 +296,34 @@ export class InterceptedEngine implements RollupEngine {
   readonly chainId: number;
   readonly #inner: RollupEngine;
   readonly #before: (step: EngineStep) => void;
+  /** The optional capabilities of the engine inside, behind the same steps: state cheats and simulations write (`mine`), traces read. */
+  readonly applyOperations?: RollupEngine["applyOperations"];
+  readonly mineUnsigned?: RollupEngine["mineUnsigned"];
+  readonly trace?: RollupEngine["trace"];
 
   constructor(inner: RollupEngine, before: (step: EngineStep) => void) {
     this.#inner = inner;
     this.#before = before;
     this.chainId = inner.chainId;
+    const { applyOperations, mineUnsigned, trace } = inner;
+    if (applyOperations !== undefined) {
+      this.applyOperations = async (operations) => {
+        before("mine");
+        return applyOperations.call(inner, operations);
+      };
+    }
+    if (mineUnsigned !== undefined) {
+      this.mineUnsigned = async (transaction, timestamp) => {
+        before("mine");
+        return mineUnsigned.call(inner, transaction, timestamp);
+      };
+    }
+    if (trace !== undefined) {
+      this.trace = async (hash) => {
+        before("read");
+        return trace.call(inner, hash);
+      };
+    }
   }
 
   // Each method is async, as a real engine's, so that a throw rejects the call rather than escaping synchronously.

@@ -19,6 +19,7 @@ import type { Devnet, DevnetChain } from "../../devnet/devnet.ts";
 import { JSON_RPC_ERROR_CODES } from "../../errors/base.ts";
 import { startGenesisEngine } from "../../rollups/edr-engine.ts";
 import { verifyFromL1 } from "../../sequencer/derivation/verify.ts";
+import { InterceptedEngine } from "../../sequencer/faults.ts";
 import { impersonatedTransaction } from "../../sequencer/intake.ts";
 import {
   accountAddress,
@@ -328,6 +329,33 @@ describe("cheats pending across a restart with --data-dir", function () {
     const receipt = await rollup.public.getTransactionReceipt({ hash });
     expect(receipt.status).to.equal("success");
     expect((await rollup.public.getBlock({ blockNumber: receipt.blockNumber })).timestamp >= before.timestamp + 7_200n).to.equal(true);
+    await expectVerified(devnet);
+  });
+});
+
+describe("a devnet whose engines a wrapEngine hook intercepts", function () {
+  let devnet: Devnet;
+  const steps: string[] = [];
+
+  before(async function () {
+    devnet = await startTestDevnet({ rollups: 2, batchMs: 3_600_000 }, { wrapEngine: (engine) => new InterceptedEngine(engine, (step) => steps.push(step)) });
+  });
+  after(() => devnet.stop());
+
+  it("still serves state cheats and traces, through the wrapper, and verify passes", async () => {
+    const [a] = devnet.rollups as [DevnetChain, DevnetChain];
+    const clients = clientsOf(a);
+    const key = generatePrivateKey();
+    const { address } = privateKeyToAccount(key);
+    await clients.test.setBalance({ address, value: parseEther("1") });
+    expect(await clients.public.getBalance({ address })).to.equal(parseEther("1"));
+    const hash = await clients.public.sendRawTransaction({
+      serializedTransaction: await signTransaction(key, { chainId: a.chainId, nonce: 0, to: labelAddress("cheats: wrapped"), value: 1n }),
+    });
+    const trace = await rpcResult<{ legs: { role: string; trace: { to: string } }[] }>(a.rpcUrl!, "xr_traceTransaction", [hash]);
+    expect(trace.legs.map(({ role }) => role)).to.deep.equal(["trigger"]);
+    expect(trace.legs[0]!.trace.to.toLowerCase()).to.equal(labelAddress("cheats: wrapped").toLowerCase());
+    expect(steps).to.include.members(["mine", "read"]);
     await expectVerified(devnet);
   });
 });
