@@ -105,8 +105,12 @@ program
 
 program
   .command("demo")
-  .description("run the atomic swap-and-deposit demo on an in-process devnet and narrate each scene")
+  .description("run the atomic swap-and-deposit demo (on an in-process devnet, or a running one) and narrate each scene")
   .option("--json", "print the report as JSON")
+  .option("--step", "pause before each scene until Enter (each line of input advances; at its end the rest run)")
+  .option("--scene <name>", "run only this scene: success, vault-cap-exceeded, slippage or action-out-of-gas")
+  .option("--rpc <url>", "run on a running devnet, given its L1 JSON-RPC URL (loads the demo app there if needed)")
+  .option("--plain", "wording for students, without the jargon: order number, round, all-or-nothing")
   .action(async (flags: DemoFlags) => {
     await contractsBuilt();
     const { runDemoCommand } = await import("./demo.ts");

@@ -1,14 +1,14 @@
-import { type Address, type Hash, getContract, parseUnits } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Address, getContract, parseUnits } from "viem";
 import { artifact } from "../contracts/artifacts.ts";
-import type { Devnet, DevnetChain } from "../devnet/devnet.ts";
+import type { Devnet } from "../devnet/devnet.ts";
 import { XrollupError } from "../errors/base.ts";
 import type { DevAccount } from "../rollups/accounts.ts";
-import { deployMarket } from "./market.ts";
+import { deployMarket, marketAddresses } from "./market.ts";
+import { type DemoChain, type DemoTarget, demoChain, demoTargetOf, sendIncluded } from "./target.ts";
 
 /** The demo's fixed set-up, in one place: who deploys, who plays the user, and the amounts. */
 export const DEMO_SETUP = {
-  /** Development account that deploys everything, on both rollups; it must not have sent anything yet. */
+  /** Development account that deploys everything, on both rollups: no one else may use it, so that its nonces put the demo at the same addresses on every devnet. */
   deployerIndex: 19,
   /** Development account that plays the user. */
   userIndex: 1,
@@ -20,16 +20,18 @@ export const DEMO_SETUP = {
   userTokenA: parseUnits("10000", 18),
   /** Most the vault on B holds in total. */
   vaultCap: parseUnits("5000", 18),
+  /** TKA the deployer keeps, to top the user up when scenes are run again and again. */
+  deployerTokenA: parseUnits("1000000", 18),
 } as const;
 
-/** Thrown when the deployer already sent transactions: the demo's addresses would not be the usual ones. */
+/** Thrown when the deployer has sent transactions, but the demo is not (all) where they put it: someone else used the account. */
 export class DemoDeployerUsedError extends XrollupError {
   override name = "DemoDeployerUsedError";
   constructor({ deployer, chainId, nonce }: { deployer: Address; chainId: number; nonce: number }) {
-    super(`The demo's deployer ${deployer} has already sent ${nonce} transactions on rollup ${chainId}.`, {
+    super(`The demo's deployer ${deployer} has already sent ${nonce} transactions on rollup ${chainId}, but the demo is not there.`, {
       details: [
-        "The demo deploys at fixed addresses, which depend on the deployer's nonces starting at 0 on both rollups.",
-        "Run it on a fresh devnet.",
+        `The demo deploys at fixed addresses, which depend on the deployer (development account #${DEMO_SETUP.deployerIndex}) starting at nonce 0 on both rollups.`,
+        "Something else used that account, or an earlier load stopped half-way: run the demo on a fresh devnet.",
       ],
       data: { deployer, chainId, nonce },
     });
@@ -83,10 +85,10 @@ export interface DemoReads {
 
 /** The deployed demo: the two rollups, who is who, where everything is, and reads of its state. */
 export interface DemoDeployment {
-  /** Rollup A, where the user swaps: `devnet.rollups[0]`. */
-  a: DevnetChain;
-  /** Rollup B, where the vault is: `devnet.rollups[1]`. */
-  b: DevnetChain;
+  /** Rollup A, where the user swaps: the target's first rollup. */
+  a: DemoChain;
+  /** Rollup B, where the vault is: the target's second rollup. */
+  b: DemoChain;
   deployer: DevAccount;
   user: DevAccount;
   addresses: DemoAddresses;
@@ -94,91 +96,102 @@ export interface DemoDeployment {
 }
 
 /**
- * Deploys the swap-and-deposit demo on the devnet's first two rollups, at the
- * same addresses on every run.
+ * Loads the swap-and-deposit demo onto a running devnet's first two rollups,
+ * at the same addresses on every devnet, or finds it there when it is
+ * already loaded (so loading twice is harmless).
  *
  * It is {@link deployMarket} with the demo's set-up: TKA/xUSD on A, the
  * capped vault on B, and the user funded with TKA and its approvals given.
  *
- * @throws {DemoDeployerUsedError} when the deployer has already sent a transaction on A or B.
+ * @throws {DemoDeployerUsedError} when the deployer has sent transactions on A or B but the demo is not there.
+ *
+ * @example
+ * ```ts
+ * const deployment = await loadDemo(await demoTargetFromRpc("http://127.0.0.1:8545"));
+ * console.log(await deployment.read.tokenABalance(deployment.user.address)); // 10000n * 10n ** 18n on a fresh devnet
+ * ```
+ */
+export async function loadDemo(target: DemoTarget): Promise<DemoDeployment> {
+  const [onA, onB] = target.rollups;
+  if (onA === undefined || onB === undefined) {
+    throw new XrollupError(`The demo needs two rollups; this devnet has ${target.rollups.length}.`);
+  }
+  const [a, b] = [demoChain(onA), demoChain(onB)];
+  const deployer = devAccount(target, DEMO_SETUP.deployerIndex);
+  const user = devAccount(target, DEMO_SETUP.userIndex);
+  const at = marketAddresses(deployer.address);
+  const addresses: DemoAddresses = { tokenA: at.tokenIn, bridged: at.tokenOut, pool: at.pool, swapAndDeposit: at.swapAndDeposit, vault: at.vaultAt };
+  const found = await Promise.all([
+    deploymentOn(a, deployer.address, [addresses.swapAndDeposit, addresses.pool]),
+    deploymentOn(b, deployer.address, [addresses.swapAndDeposit, addresses.vault]),
+  ]);
+  if (found.some((state) => state !== "loaded")) {
+    const used = [a, b].flatMap((rollup, index) => {
+      const state = found[index]!;
+      return typeof state === "number" && state > 0 ? [{ chainId: rollup.chainId, nonce: state }] : [];
+    });
+    if (used[0] !== undefined) throw new DemoDeployerUsedError({ deployer: deployer.address, ...used[0] });
+    await deploy([a, b], deployer, user);
+  }
+  return { a, b, deployer, user, addresses, read: demoReads(a, b, addresses) };
+}
+
+/**
+ * {@link loadDemo} on an in-process devnet.
  *
  * @example
  * ```ts
  * const devnet = await startDevnet({ rollups: 2 });
  * const demo = await deployDemo(devnet);
- * console.log(await demo.read.tokenABalance(demo.user.address)); // 10000n * 10n ** 18n
  * ```
  */
-export async function deployDemo(devnet: Devnet): Promise<DemoDeployment> {
-  const [a, b] = devnet.rollups;
-  if (a === undefined || b === undefined) {
-    throw new XrollupError(`The demo needs two rollups; this devnet has ${devnet.rollups.length}.`);
-  }
-  const deployer = devAccount(devnet, DEMO_SETUP.deployerIndex);
-  const user = devAccount(devnet, DEMO_SETUP.userIndex);
-  await Promise.all(devnet.rollups.map((rollup) => checkFresh(rollup, deployer.address)));
-  const market = await deployMarket(devnet, {
-    deployer,
-    poolRollup: 0,
-    reserveIn: DEMO_SETUP.liquidity,
-    reserveOut: DEMO_SETUP.liquidity,
-    tokens: {
-      in: [DEMO_SETUP.tokenA.name, DEMO_SETUP.tokenA.symbol],
-      out: [DEMO_SETUP.bridged.name, DEMO_SETUP.bridged.symbol],
-    },
-    vaultCap: DEMO_SETUP.vaultCap,
-    traders: [{ account: user, fundIn: DEMO_SETUP.userTokenA }],
-    sellers: [],
-    send: async (rollup, from, { to, data, contract, expected }) => {
-      const sent = rollup.walletClient.sendTransaction({ account: privateKeyToAccount(from.privateKey), to, data });
-      const check = checker(rollup);
-      if (contract !== undefined && expected !== undefined) await check.deployed(contract, expected, sent);
-      else await check.mined(sent);
-    },
-  });
-  const addresses: DemoAddresses = {
-    tokenA: market.tokenIn,
-    bridged: market.tokenOut,
-    pool: market.pool,
-    swapAndDeposit: market.swapAndDeposit,
-    vault: market.vaultAt,
-  };
-  return { a, b, deployer, user, addresses, read: demoReads(a, b, addresses) };
+export function deployDemo(devnet: Devnet): Promise<DemoDeployment> {
+  return loadDemo(demoTargetOf(devnet));
 }
 
-/** Waits for the deployer's transactions on one rollup and checks that they did what the demo counts on. */
-function checker(rollup: DevnetChain) {
-  const mined = async (sent: Promise<Hash>) => {
-    const hash = await sent;
-    const receipt = await rollup.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") {
-      throw new XrollupError(`Demo set-up transaction ${hash} reverted on rollup ${rollup.chainId}.`);
-    }
-    return receipt;
-  };
-  return {
-    mined: async (sent: Promise<Hash>): Promise<void> => void (await mined(sent)),
-    async deployed(contract: string, expected: Address, sent: Promise<Hash>): Promise<void> {
-      const { contractAddress } = await mined(sent);
-      if (contractAddress?.toLowerCase() !== expected.toLowerCase()) {
-        throw new DemoAddressMismatchError({ contract, chainId: rollup.chainId, expected, actual: contractAddress ?? null });
-      }
+/** `"loaded"` when the demo's contracts are on this rollup, else the deployer's nonce there (0: free to deploy). */
+async function deploymentOn(rollup: DemoChain, deployer: Address, contracts: readonly Address[]): Promise<"loaded" | number> {
+  const codes = await Promise.all(contracts.map((address) => rollup.publicClient.getCode({ address })));
+  if (codes.every((code) => code !== undefined && code !== "0x")) return "loaded";
+  return rollup.publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
+}
+
+async function deploy(rollups: readonly DemoChain[], deployer: DevAccount, user: DevAccount): Promise<void> {
+  await deployMarket(
+    { rollups },
+    {
+      deployer,
+      poolRollup: 0,
+      reserveIn: DEMO_SETUP.liquidity,
+      reserveOut: DEMO_SETUP.liquidity,
+      tokens: {
+        in: [DEMO_SETUP.tokenA.name, DEMO_SETUP.tokenA.symbol],
+        out: [DEMO_SETUP.bridged.name, DEMO_SETUP.bridged.symbol],
+      },
+      vaultCap: DEMO_SETUP.vaultCap,
+      traders: [{ account: user, fundIn: DEMO_SETUP.userTokenA }],
+      sellers: [],
+      deployerKeepsIn: DEMO_SETUP.deployerTokenA,
+      send: async (rollup, from, { to, data, contract, expected }) => {
+        const step = `set up the demo on rollup ${rollup.chainId}`;
+        const hash = await sendIncluded(rollup, from, { ...(to === undefined ? {} : { to }), data }, step);
+        if (contract === undefined || expected === undefined) return;
+        const { contractAddress } = await rollup.publicClient.getTransactionReceipt({ hash });
+        if (contractAddress?.toLowerCase() !== expected.toLowerCase()) {
+          throw new DemoAddressMismatchError({ contract, chainId: rollup.chainId, expected, actual: contractAddress ?? null });
+        }
+      },
     },
-  };
+  );
 }
 
-async function checkFresh(rollup: DevnetChain, deployer: Address): Promise<void> {
-  const nonce = await rollup.publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
-  if (nonce !== 0) throw new DemoDeployerUsedError({ deployer, chainId: rollup.chainId, nonce });
-}
-
-function devAccount(devnet: Devnet, index: number): DevAccount {
-  const account = devnet.accounts[index];
+function devAccount(target: DemoTarget, index: number): DevAccount {
+  const account = target.accounts[index];
   if (account === undefined) throw new XrollupError(`The devnet has no development account #${index}.`);
   return account;
 }
 
-function demoReads(a: DevnetChain, b: DevnetChain, addresses: DemoAddresses): DemoReads {
+function demoReads(a: DemoChain, b: DemoChain, addresses: DemoAddresses): DemoReads {
   const tokenA = getContract({ address: addresses.tokenA, abi: artifact("DemoToken").abi, client: a.publicClient });
   const bridgedAbi = artifact("BridgedToken").abi;
   const bridged = {

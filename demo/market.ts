@@ -1,11 +1,27 @@
-import { type Address, encodeDeployData, encodeFunctionData, getContractAddress, type Hex, maxUint256, zeroAddress } from "viem";
+import {
+  type Address,
+  type Chain as ViemChain,
+  encodeDeployData,
+  encodeFunctionData,
+  getContractAddress,
+  type Hex,
+  maxUint256,
+  type PublicClient,
+  type Transport,
+  zeroAddress,
+} from "viem";
 import { artifact } from "../contracts/artifacts.ts";
-import type { Devnet, DevnetChain } from "../devnet/devnet.ts";
+import type { DevnetChain } from "../devnet/devnet.ts";
 import type { DevAccount } from "../rollups/accounts.ts";
 
+/** What a market needs of a rollup: a client to read it (the devnet's chains, or the demo's over any provider). */
+export interface MarketRollup {
+  publicClient: PublicClient<Transport, ViemChain>;
+}
+
 /** A pool, deployed: the pool and its tokens, and the swap-and-deposit app on every rollup. */
-export interface Market {
-  rollup: DevnetChain;
+export interface Market<R extends MarketRollup = DevnetChain> {
+  rollup: R;
   pool: Address;
   /** The token users sell (a plain ERC-20). */
   tokenIn: Address;
@@ -18,7 +34,7 @@ export interface Market {
 }
 
 /** What deploying a market needs. */
-export interface MarketParameters {
+export interface MarketParameters<R extends MarketRollup = DevnetChain> {
   /** Deploys everything; must not have sent a transaction yet, so that addresses line up across rollups (callers check). */
   deployer: DevAccount;
   poolRollup: number;
@@ -32,11 +48,22 @@ export interface MarketParameters {
   traders: readonly { account: DevAccount; fundIn: bigint }[];
   /** Accounts that also approve the pool for the out-token (searchers sell it back). */
   sellers: readonly DevAccount[];
+  /** In-token the deployer keeps, to fund traders later (default none). */
+  deployerKeepsIn?: bigint;
   /**
    * Runs one transaction to inclusion (the caller drives the sequencer); for
    * a deployment, `contract` names it and `expected` is where it must land.
    */
-  send: (rollup: DevnetChain, from: DevAccount, request: { to?: Address; data: Hex; contract?: string; expected?: Address }) => Promise<void>;
+  send: (rollup: R, from: DevAccount, request: { to?: Address; data: Hex; contract?: string; expected?: Address }) => Promise<void>;
+}
+
+/**
+ * Where {@link deployMarket} puts everything, from the deployer's nonces: the
+ * same on every run, so a deployment can be found again.
+ */
+export function marketAddresses(deployer: Address): Pick<Market, "tokenOut" | "swapAndDeposit" | "tokenIn" | "pool" | "vaultAt"> {
+  const at = (nonce: number) => getContractAddress({ from: deployer, nonce: BigInt(nonce) });
+  return { tokenOut: at(0), swapAndDeposit: at(1), tokenIn: at(2), pool: at(3), vaultAt: at(2) };
 }
 
 /**
@@ -50,24 +77,26 @@ export interface MarketParameters {
  * traders. Rollups are deployed one after the other, so runs are repeatable
  * down to slots and global sequence numbers.
  */
-export async function deployMarket(devnet: Devnet, parameters: MarketParameters): Promise<Market> {
+export async function deployMarket<R extends MarketRollup = DevnetChain>(
+  target: { rollups: readonly R[] },
+  parameters: MarketParameters<R>,
+): Promise<Market<R>> {
   const { deployer, poolRollup, reserveIn, reserveOut, send } = parameters;
-  const at = (nonce: number) => getContractAddress({ from: deployer.address, nonce: BigInt(nonce) });
-  const [tokenOut, swapAndDeposit, tokenIn, pool] = [at(0), at(1), at(2), at(3)];
+  const { tokenOut, swapAndDeposit, tokenIn, pool, vaultAt } = marketAddresses(deployer.address);
   const bridged = artifact("BridgedToken");
   const demoToken = artifact("DemoToken");
   const poolArtifact = artifact("ConstantProductPool");
   const vault = artifact("Vault");
   const app = artifact("SwapAndDeposit");
-  const fundedIn = parameters.traders.reduce((sum, trader) => sum + trader.fundIn, 0n);
-  for (const [index, rollup] of devnet.rollups.entries()) {
+  const fundedIn = parameters.traders.reduce((sum, trader) => sum + trader.fundIn, parameters.deployerKeepsIn ?? 0n);
+  for (const [index, rollup] of target.rollups.entries()) {
     const here = index === poolRollup;
     const deploy = (contract: string, expected: Address, data: Hex) => send(rollup, deployer, { data, contract, expected });
     await deploy("BridgedToken", tokenOut, encodeDeployData({ ...bridged, args: [...parameters.tokens.out, here ? reserveOut : 0n] }));
-    const appArgs = here ? ([pool, tokenIn, tokenOut, zeroAddress] as const) : ([zeroAddress, zeroAddress, tokenOut, at(2)] as const);
+    const appArgs = here ? ([pool, tokenIn, tokenOut, zeroAddress] as const) : ([zeroAddress, zeroAddress, tokenOut, vaultAt] as const);
     await deploy("SwapAndDeposit", swapAndDeposit, encodeDeployData({ ...app, args: appArgs }));
     if (!here) {
-      await deploy("Vault", at(2), encodeDeployData({ ...vault, args: [tokenOut, parameters.vaultCap] }));
+      await deploy("Vault", vaultAt, encodeDeployData({ ...vault, args: [tokenOut, parameters.vaultCap] }));
       continue;
     }
     await deploy("DemoToken", tokenIn, encodeDeployData({ ...demoToken, args: [...parameters.tokens.in, reserveIn + fundedIn] }));
@@ -89,11 +118,11 @@ export async function deployMarket(devnet: Devnet, parameters: MarketParameters)
     }
     for (const account of parameters.sellers) await send(rollup, account, { to: tokenOut, data: approve(pool) });
   }
-  return { rollup: devnet.rollups[poolRollup]!, pool, tokenIn, tokenOut, swapAndDeposit, vaultAt: at(2) };
+  return { rollup: target.rollups[poolRollup]!, pool, tokenIn, tokenOut, swapAndDeposit, vaultAt };
 }
 
 /** The pool's reserves as (in, out). */
-export async function readReserves(market: Market): Promise<{ reserveIn: bigint; reserveOut: bigint }> {
+export async function readReserves(market: Market<MarketRollup>): Promise<{ reserveIn: bigint; reserveOut: bigint }> {
   const { abi } = artifact("ConstantProductPool");
   const [reserve0, reserve1] = await market.rollup.publicClient.readContract({ address: market.pool, abi, functionName: "getReserves" });
   // The pool orders its tokens as constructed: (tokenIn, tokenOut).

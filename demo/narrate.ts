@@ -1,6 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
 import { type Hex, parseUnits } from "viem";
+import { explainReason } from "./explain.ts";
+import { wentAsStaged } from "./scenes.ts";
 import type { DemoBalances, DemoReport, DemoScene } from "./story.ts";
+
+/** How the narration is worded. */
+export interface NarrationOptions {
+  /** For students: "order number" for globalSeq, "round" for slot, "all-or-nothing" for revert protection. */
+  plain?: boolean;
+}
 
 /** Width the text output is laid out for. */
 export const TERMINAL_WIDTH = 100;
@@ -71,9 +79,7 @@ export function sceneVerdict(scene: DemoScene): { ok: boolean; line: string } {
   }
   const where = `${expectedFailure.error} on rollup ${expectedFailure.chainId}`;
   if (outcome.status !== "dropped") return { ok: false, line: `NOT as expected: included, but it should have failed with ${where}.` };
-  const { reason } = outcome;
-  const named = reason.includes(expectedFailure.error) && reason.includes(`rollup ${expectedFailure.chainId}`);
-  return named
+  return wentAsStaged(expectedFailure, outcome)
     ? { ok: true, line: `As expected: dropped, because of ${where}.` }
     : { ok: false, line: `NOT as expected: dropped, but not because of ${where}.` };
 }
@@ -88,10 +94,18 @@ export function demoWentAsExpected(report: DemoReport): boolean {
  * set-up, then each scene (narration, before/after table, outcome, and
  * whether anything moved), then the gas figures. Pure.
  */
-export function formatDemoReport(report: DemoReport): string {
+export function formatDemoReport(report: DemoReport, options: NarrationOptions = {}): string {
+  const lines = [formatDemoIntro(report)];
+  for (const [index, scene] of report.scenes.entries()) lines.push("", formatDemoScene(report, scene, index, report.scenes.length, options));
+  if (report.gas !== undefined) lines.push("", formatDemoGas(report.gas));
+  return lines.join("\n");
+}
+
+/** The opening of the narration: the two rollups, the contracts and the user. Pure. */
+export function formatDemoIntro(report: Pick<DemoReport, "setup" | "rollups" | "accounts" | "contracts">): string {
   const { a, b } = report.rollups;
   const c = report.contracts;
-  const lines: string[] = [
+  return [
     "xrollup demo: an atomic swap-and-deposit across two rollups",
     "",
     ...wrap(
@@ -113,13 +127,17 @@ export function formatDemoReport(report: DemoReport): string {
         "approved SwapAndDeposit once, as set-up. Each scene is then one transaction from the user on A.",
     ),
     ...wrap("Amounts are rounded to 6 decimals here; --json gives them exactly."),
-  ];
-  for (const [index, scene] of report.scenes.entries()) lines.push("", ...formatScene(scene, index, report.scenes.length));
-  lines.push("", ...formatGas(report));
-  return lines.join("\n");
+  ].join("\n");
 }
 
-function formatScene(scene: DemoScene, index: number, count: number): string[] {
+/** One scene: its narration, the before/after table, what the sequencer did and whether anything moved. Pure. */
+export function formatDemoScene(
+  report: Pick<DemoReport, "rollups">,
+  scene: DemoScene,
+  index: number,
+  count: number,
+  { plain = false }: NarrationOptions = {},
+): string {
   const heading = `== Scene ${index + 1}/${count}: ${scene.name} -- ${scene.title} `;
   const lines = [heading.padEnd(TERMINAL_WIDTH, "="), ""];
   lines.push(...wrap(scene.narration.action), ...wrap(`Expected: ${scene.narration.expectation}`), "");
@@ -127,19 +145,26 @@ function formatScene(scene: DemoScene, index: number, count: number): string[] {
   const { outcome } = scene;
   if (outcome.status === "included") {
     const { trigger, relay } = outcome;
+    const sameSlot = relay.slot === trigger.slot;
     lines.push(
       ...wrap(
-        `Included: the trigger ${short(trigger.hash)} on rollup ${trigger.chainId} got globalSeq ${trigger.globalSeq} in slot ` +
-          `${trigger.slot}; its relay ${short(relay.hash)} on rollup ${relay.chainId} got globalSeq ${relay.globalSeq} in ` +
-          `${relay.slot === trigger.slot ? "the same slot" : `slot ${relay.slot}`}.`,
+        plain
+          ? `Included: the user's transaction ${short(trigger.hash)} on chain A got order number ${trigger.globalSeq} in round ` +
+              `${trigger.slot}; the deposit ${short(relay.hash)} on chain B came right after it (order number ${relay.globalSeq}), ` +
+              `${sameSlot ? "in the same round" : `in round ${relay.slot}`}.`
+          : `Included: the trigger ${short(trigger.hash)} on rollup ${trigger.chainId} got globalSeq ${trigger.globalSeq} in slot ` +
+              `${trigger.slot}; its relay ${short(relay.hash)} on rollup ${relay.chainId} got globalSeq ${relay.globalSeq} in ` +
+              `${sameSlot ? "the same slot" : `slot ${relay.slot}`}.`,
       ),
     );
   } else {
-    lines.push(...wrap(`Dropped by the sequencer (trigger ${short(outcome.trigger.hash)}). Reason:`));
-    lines.push(...wrap(outcome.reason, "  "));
+    const { a, b } = report.rollups;
+    const chainLabels = { [a.chainId]: "A", [b.chainId]: "B" };
+    lines.push(...wrap(plain ? `Dropped (transaction ${short(outcome.trigger.hash)}):` : `Dropped by the sequencer (trigger ${short(outcome.trigger.hash)}). Reason:`));
+    lines.push(...wrap(explainReason(outcome.reasonCode, outcome.reason, outcome.failedLeg, { plain, chainLabels }), "  "));
   }
   lines.push(...formatMoved(scene.before, scene.after), ...wrap(sceneVerdict(scene).line));
-  return lines;
+  return lines.join("\n");
 }
 
 const COLUMNS = { label: 26, value: 20 } as const;
@@ -179,8 +204,8 @@ function formatMoved(before: DemoBalances, after: DemoBalances): string[] {
   return wrap(`What moved: ${parts.join("; ")}.`);
 }
 
-function formatGas(report: DemoReport): string[] {
-  const { gas } = report;
+/** The gas figures and how the overhead was measured. Pure. */
+export function formatDemoGas(gas: NonNullable<DemoReport["gas"]>): string {
   const { probe } = gas;
   const row = (label: string, value: string) => `  ${label.padEnd(70)}${BigInt(value).toLocaleString("en-US").padStart(12)}`;
   return [
@@ -197,7 +222,7 @@ function formatGas(report: DemoReport): string[] {
         "(21,000 + 16 per non-zero byte + 4 per zero byte). The rest is the signature check, replay protection, " +
         "the rolling message hash, the event and the call itself.",
     ),
-  ];
+  ].join("\n");
 }
 
 function short(hash: Hex): string {
