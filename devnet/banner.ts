@@ -1,6 +1,7 @@
 import { formatEther } from "viem";
 import { DEV_ACCOUNT_BALANCE } from "../rollups/accounts.ts";
 import type { Devnet, DevnetChain } from "./devnet.ts";
+import { uiUrl } from "./view/static.ts";
 
 /** The banner `xrollup devnet` prints once ready: every chain and the accounts, as `hardhat node` does. */
 export function formatBanner(devnet: Devnet): string {
@@ -21,6 +22,7 @@ export function formatBanner(devnet: Devnet): string {
     ...devnet.rollups.map(row),
     "",
     `  SharedInbox (L1): ${devnet.l1.contracts.SharedInbox}`,
+    ...(devnet.l1.rpcUrl === undefined ? [] : [`  Classroom view: ${uiUrl(devnet.l1.rpcUrl)} (open it in a browser)`]),
     ...committeeLines(devnet),
     "",
     `Accounts (${formatEther(DEV_ACCOUNT_BALANCE)} ETH each, on every chain)`,

@@ -59,6 +59,10 @@ import { signHash } from "../sequencer/secp256k1.ts";
 import { type SequencerParameters, SharedSequencer } from "../sequencer/sequencer.ts";
 import { type DevnetConfig, type DevnetUserConfig, resolveDevnetConfig } from "./config.ts";
 import type { Manifest } from "./manifest.ts";
+import { classroomReasons, devnetViewSource, withClassroomMethods } from "./view/control.ts";
+import { withDevnetFeed } from "./view/feed.ts";
+import { DevnetViewModel, joinSequencerEvents } from "./view/model.ts";
+import { serveUi, uiUrl } from "./view/static.ts";
 
 /** One chain of a running devnet, with clients ready to use. */
 export interface DevnetChain {
@@ -241,6 +245,15 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     else await replayRollups(start, engines);
     const inbox: InboxState = { batchNumber: 0, batchHash: `0x${"00".repeat(32)}`, nextGlobalSeq: 0, nextForced: 0, heads: genesisHeads };
     const poster = new BatchPoster(l1Provider, sequencerKeys.map(sequencerL1Account), inboxAddress);
+    // The classroom view (/ui/): fed by the sequencer's events, rebuilt from the journal after a revert.
+    let self: Devnet | undefined;
+    const startingChains = () => ({
+      l1: { chainId: l1Chain.spec.chainId, name: l1Chain.spec.name, rpcUrl: null },
+      rollups: rollupChains.map(({ spec }) => ({ chainId: spec.chainId, name: spec.name, rpcUrl: null })),
+    });
+    const viewSource = devnetViewSource(() => self, () => sequencer!, startingChains);
+    const view = new DevnetViewModel({ source: viewSource, explain: classroomReasons(() => viewSource.chains().rollups.map((rollup) => rollup.chainId)) });
+    if (history !== undefined) view.rebuild(history.journal);
     const parameters: SequencerParameters = {
       engines: engines.slice(0, config.rollups).map(wrap),
       addedEngine: (chainId) => addedEngines.get(chainId),
@@ -271,8 +284,11 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       abis: new AbiRegistry({ artifacts: config.artifacts }),
       genesisTimestamp,
       onError: hooks.onError ?? ((error) => console.error(error instanceof Error ? error.message : error)),
-      events: sequencerEvents(rollupSubscriptions),
-      ...(hooks.onBatch === undefined ? {} : { onBatch: hooks.onBatch }),
+      events: joinSequencerEvents(sequencerEvents(rollupSubscriptions), view.events),
+      onBatch: (batch, l1TxHash) => {
+        view.batchPosted(batch, l1TxHash);
+        hooks.onBatch?.(batch, l1TxHash);
+      },
     };
     sequencer = await startSequencer(parameters, history?.journal);
     const current = () => sequencer!;
@@ -284,7 +300,10 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       sequencer: current,
       replaceSequencer: async (journal) => {
         // The faults in force are in the registry already; the ones of the config are not injected again.
+        // A class that paused the slot timer (xr_pause) keeps it paused across a revert.
+        const paused = sequencer?.status().paused === true;
         sequencer = await startSequencer({ ...parameters, faults: [] }, journal);
+        if (paused) sequencer.pause();
       },
     });
     const operations = snapshots;
@@ -292,13 +311,17 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
     const additions = new RollupAdditions<AddedRollupRecord>();
     const state: DevnetStateMethods = {
       snapshot: () => additions.snapshot(() => operations.snapshot()),
-      revert: (id) => additions.revert(id, { revertTo: (target) => operations.revert(target), remove: detachRollups, close: closeRollups }),
+      revert: async (id) => {
+        const reverted = await additions.revert(id, { revertTo: (target) => operations.revert(target), remove: detachRollups, close: closeRollups });
+        if (reverted) view.rebuild(log.journal);
+        return reverted;
+      },
       // Between snapshots and reverts: the log is then one consistent cut of L1 and the sequencer.
       dumpState: () => operations.inTurn(async () => encodeDevnetState({ identity, l1Log: log.l1Log, journal: log.journal })),
     };
     const signer = new DevSigner(devAccounts());
     const handlers: JsonRpcHandler[] = [
-      createL1Handler({ l1: l1Requests, sequencer: current }),
+      withClassroomMethods(createL1Handler({ l1: l1Requests, sequencer: current }), { devnet: () => self }),
       ...rollupChains.map((chain) => createRollupHandler({ chain, sequencer: current, signer, cheats: config.cheats })),
     ].map((handle) => withRollupAddition(withStateMethods(handle, state), addRollup));
     const urls: (string | undefined)[] = [];
@@ -306,7 +329,9 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       const { host, port, rollupPort } = config.rpc;
       for (const [index, chain] of chains.entries()) {
         const chainPort = port === 0 ? 0 : index === 0 ? port : rollupPort + index - 1;
-        servers.push(await startRpcServer({ host, port: chainPort, handle: handlers[index]!, name: chain.spec.name, subscriptions: subscriptions[index]! }));
+        // L1's endpoint also serves the classroom view: its page (/ui/) and its live feed.
+        const l1Extras = index === 0 ? { subscriptions: withDevnetFeed(subscriptions[0]!, view), serveGet: serveUi() } : { subscriptions: subscriptions[index]! };
+        servers.push(await startRpcServer({ host, port: chainPort, handle: handlers[index]!, name: chain.spec.name, ...l1Extras }));
         urls.push(servers.at(-1)!.url);
       }
     }
@@ -373,7 +398,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       }
       hooks.onRollupsChanged?.({ added: [], removed: removed.map(({ rollup }) => rollup) });
     }
-    return {
+    self = {
       config,
       l1,
       rollups,
@@ -386,11 +411,13 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       manifest: () => ({
         l1: manifestChain(l1),
         rollups: rollups.map(manifestChain),
+        ui: uiUrl(l1.rpcUrl),
         sequencers: members,
         accounts: accounts.map(({ address, privateKey }) => ({ address, privateKey })),
       }),
       stop,
     };
+    return self;
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -20,6 +20,8 @@ export interface Manifest {
   /** The sequencer committee's addresses, in rotation order (one for a single sequencer). */
   sequencers: Address[];
   accounts: { address: Address; privateKey: Hex }[];
+  /** The classroom view, served by the L1 endpoint (`http://127.0.0.1:8545/ui/`); `null` without RPC servers. */
+  ui: string | null;
 }
 
 /** Writes the manifest atomically enough for a watcher: the file appears complete. */

@@ -47,6 +47,20 @@ export interface RpcServerParameters {
    * Without it, both are answered with a {@link NotificationsUnsupportedError}.
    */
   subscriptions?: SubscriptionProvider;
+  /**
+   * Serves `GET` requests beside JSON-RPC (a web app on the same port),
+   * given the request's path and query; `undefined` answers the health
+   * check, which `GET /` always gets.
+   */
+  serveGet?: (path: string) => Promise<HttpResponse | undefined>;
+}
+
+/** An answer of {@link RpcServerParameters.serveGet}. */
+export interface HttpResponse {
+  status: number;
+  /** `Content-Type`, `Location`, caching… (`Content-Length` is added). */
+  headers: Record<string, string>;
+  body: string | Buffer;
 }
 
 /**
@@ -191,6 +205,7 @@ interface ServeContext {
   maxBodyBytes: number;
   healthBody: string;
   tooLargeBody: string;
+  serveGet: RpcServerParameters["serveGet"];
 }
 
 /**
@@ -229,7 +244,7 @@ interface ServeContext {
  * ```
  */
 export async function startRpcServer(parameters: RpcServerParameters): Promise<RpcServer> {
-  const { host, port, handle, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, name, subscriptions } = parameters;
+  const { host, port, handle, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, name, subscriptions, serveGet } = parameters;
   const { requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, methodTimeoutsMs = {} } = parameters;
   checkTimeout("requestTimeoutMs", requestTimeoutMs);
   const methodTimeouts = new Map(Object.entries(methodTimeoutsMs));
@@ -243,6 +258,7 @@ export async function startRpcServer(parameters: RpcServerParameters): Promise<R
     name,
     maxBodyBytes,
     healthBody: JSON.stringify({ name: name ?? DEFAULT_NAME, status: "ok" }),
+    serveGet,
     tooLargeBody: errorResponse(
       null,
       protocolError(
@@ -332,7 +348,8 @@ function serve(request: IncomingMessage, response: ServerResponse, context: Serv
       response.end();
       return;
     case "GET":
-      sendJson(response, 200, context.healthBody);
+      if (context.serveGet !== undefined && request.url !== undefined && request.url !== "/") void answerGet(request.url, response, context.serveGet, context.healthBody);
+      else sendJson(response, 200, context.healthBody);
       return;
     default:
       sendJson(
@@ -348,6 +365,25 @@ function serve(request: IncomingMessage, response: ServerResponse, context: Serv
         { Allow: ALLOWED_METHODS },
       );
   }
+}
+
+/** Answers a `GET` with what `serveGet` gives, or with the health check when it gives nothing. */
+async function answerGet(path: string, response: ServerResponse, serveGet: NonNullable<ServeContext["serveGet"]>, healthBody: string): Promise<void> {
+  let answer: HttpResponse | undefined;
+  try {
+    answer = await serveGet(path);
+  } catch {
+    // Only a bug gets here: it costs this request, not the devnet.
+    response.destroy();
+    return;
+  }
+  if (response.destroyed) return;
+  if (answer === undefined) {
+    sendJson(response, 200, healthBody);
+    return;
+  }
+  response.writeHead(answer.status, { ...answer.headers, "Content-Length": Buffer.byteLength(answer.body) });
+  response.end(answer.body);
 }
 
 /**

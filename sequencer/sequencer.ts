@@ -1,5 +1,6 @@
 import { type Address, concat, encodeAbiParameters, type Hex, keccak256 } from "viem";
 import { type KnownAbis, xrollupAbis } from "../contracts/abi-registry.ts";
+import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 import { AddRollupFailedError, mineChainAdditions, withAddedRollup } from "./add-rollup.ts";
 import { Admission, type CheckedTransaction, MAX_NONCE_GAP } from "./admission.ts";
 import type { Batch, InboxState } from "./batch/builder.ts";
@@ -135,6 +136,12 @@ export interface SequencerEvents {
   onAccepted?(transaction: SequencedTransaction): void;
   /** A slot (ordinary or forced) took effect: journaled and its outcomes settled. A failed slot attempt is never told. */
   onSlot?(slot: SlotResult): void;
+  /**
+   * Something {@link SharedSequencer.status} shows changed outside a slot:
+   * a fault injected, cleared or counted down by a missed slot, the slot
+   * timer paused or resumed. (Batches are told through `onBatch`.)
+   */
+  onStatusChanged?(): void;
 }
 
 /** The sequencer committee, as {@link SequencerParameters} takes it. */
@@ -202,6 +209,8 @@ export interface SequencerStatus {
   brokenRollups: string | null;
   /** Whether the sequencer is up, posting, the inbox is its own, and enough committee members are up for a quorum. */
   healthy: boolean;
+  /** Whether the slot timer is paused ({@link SharedSequencer.pause}): slots then come one at a time from {@link SharedSequencer.step}. */
+  paused: boolean;
 }
 
 /**
@@ -261,6 +270,8 @@ export class SharedSequencer {
   readonly #haltListeners = new Set<() => void>();
   /** {@link whilePaused} calls under way: no slot and no batch post starts meanwhile. */
   #pauses = 0;
+  /** Set by {@link pause}: the slot timer produces no slot until {@link resume}; {@link step} still does. */
+  #timerPaused = false;
   /** Set by {@link abandon}: the error a request to this sequencer gets, for the id it waits on. */
   #abandoned: ((id: Hex | undefined) => Error) | undefined;
   /** Journal entries of the change under way, written at once by {@link #commitJournal}. */
@@ -969,6 +980,7 @@ export class SharedSequencer {
     const fault = this.#parseFault(input);
     const id = this.#faults.inject(fault);
     if (fault.kind !== "crash" || fault.node !== undefined) this.#produce();
+    this.#tell((events) => events.onStatusChanged?.());
     return id;
   }
 
@@ -982,7 +994,55 @@ export class SharedSequencer {
   clearFault(id: unknown): boolean {
     const cleared = typeof id === "string" && this.#faults.clear(id);
     if (cleared) this.#produce();
+    if (cleared) this.#tell((events) => events.onStatusChanged?.());
     return cleared;
+  }
+
+  /**
+   * `xr_pause` (slot mode): the slot timer stops producing slots until
+   * {@link resume}; transactions are still accepted, and {@link step}
+   * produces one slot at a time. Pausing twice is pausing once.
+   *
+   * @throws {SlotModeRequiredError} outside slot mode.
+   */
+  pause(): void {
+    this.#requireSlotMode("xr_pause");
+    if (this.#timerPaused) return;
+    this.#timerPaused = true;
+    this.#tell((events) => events.onStatusChanged?.());
+  }
+
+  /**
+   * `xr_resume` (slot mode): the slot timer produces slots again, from its
+   * next tick on (it kept ticking while paused, skipping each slot).
+   *
+   * @throws {SlotModeRequiredError} outside slot mode.
+   */
+  resume(): void {
+    this.#requireSlotMode("xr_resume");
+    if (!this.#timerPaused) return;
+    this.#timerPaused = false;
+    this.#tell((events) => events.onStatusChanged?.());
+  }
+
+  /**
+   * `xr_step` (slot or manual mode): produces exactly one slot now, with a
+   * block on every rollup, paused or not. Resolves with it, or `undefined`
+   * when the sequencer is down (the slot is missed) or holding still for a
+   * snapshot.
+   *
+   * @throws {SlotModeRequiredError} in instant mode, where slots follow the transactions.
+   */
+  async step(): Promise<SlotResult | undefined> {
+    if (this.#parameters.mode.kind === "instant") throw new SlotModeRequiredError({ method: "xr_step", mode: "instant" });
+    await this.#pollForced();
+    const result = await this.#produceSlot(true);
+    if (result === undefined) this.#tell((events) => events.onStatusChanged?.());
+    return result;
+  }
+
+  #requireSlotMode(method: string): void {
+    if (this.#parameters.mode.kind !== "slots") throw new SlotModeRequiredError({ method, mode: this.#parameters.mode.kind });
   }
 
   /** `xr_getSequencerStatus`. */
@@ -1015,6 +1075,7 @@ export class SharedSequencer {
         this.#broken === undefined &&
         this.#batches.failures === 0 &&
         this.#committee.active.filter((member) => this.#committee.isLive(member)).length >= this.#committee.quorum,
+      paused: this.#timerPaused,
     };
   }
 
@@ -1034,6 +1095,12 @@ export class SharedSequencer {
     });
   }
 
+  /** A slot goes by while the sequencer is down: it counts down the `crash` fault. */
+  #missSlot(): void {
+    this.#faults.missSlot();
+    this.#tell((events) => events.onStatusChanged?.());
+  }
+
   get #hasWork(): boolean {
     return this.#mempool.hasReady || this.#encrypted.hasPending || this.#forced.length > 0;
   }
@@ -1050,7 +1117,7 @@ export class SharedSequencer {
     this.#timer = this.#clock.setTimeout(() => {
       const tick = async () => {
         // A paused sequencer holds still: the tick is skipped, not a missed slot.
-        if (this.#pauses > 0) return;
+        if (this.#pauses > 0 || this.#timerPaused) return;
         // While a view waits for its leader, the slots that go by are missed, not made up for later.
         await this.#pollForced();
         if (mode.kind === "slots" && !this.#failingOver) await this.#produceSlot(true);
@@ -1058,7 +1125,7 @@ export class SharedSequencer {
         if (mode.kind === "instant" && this.#batches.unbatched.length > 0 && !this.#committee.isLive(this.#committee.leader)) {
           await this.#produceSlot(false);
         }
-        else if (this.#faults.crashed) this.#faults.missSlot();
+        else if (this.#faults.crashed) this.#missSlot();
         if (!this.#faults.crashed) this.#produce();
         await this.#batches.flush();
       };
@@ -1086,7 +1153,7 @@ export class SharedSequencer {
     // Paused or abandoned: no slot starts (one asked for meanwhile is skipped, not missed).
     if (this.#broken !== undefined || this.#pauses > 0 || this.#abandoned !== undefined) return undefined;
     if (this.#faults.crashed) {
-      this.#faults.missSlot();
+      this.#missSlot();
       return undefined;
     }
     const slot = this.#nextSlot;
@@ -1476,4 +1543,21 @@ interface CertifiedTurn<T> {
 /** The seed of one slot: derived from the sequencer's seed, revealed with the slot (its hash is the commitment). */
 export function slotSeed(seed: Hex, slot: number): Hex {
   return keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [keccak256(seed), BigInt(slot)]));
+}
+
+/** Thrown by `xr_pause`, `xr_resume` and `xr_step` in a mode without a slot timer to hold or a slot to step. */
+export class SlotModeRequiredError extends XrollupError {
+  override name = "SlotModeRequiredError";
+  constructor({ method, mode }: { method: string; mode: SequencerMode["kind"] }) {
+    const now = mode === "instant" ? "makes a slot as soon as transactions arrive (instant mode)" : "has no slot timer (manual mode)";
+    super(`${method} needs slot mode: this devnet's sequencer ${now}.`, {
+      details: [
+        method === "xr_step"
+          ? "Start the devnet with --slot-ms (or in manual mode) to step one slot at a time."
+          : "Start the devnet with --slot-ms to pause its slot timer and step one slot at a time.",
+      ],
+      code: JSON_RPC_ERROR_CODES.invalidParams,
+      data: { method, mode },
+    });
+  }
 }
