@@ -1,19 +1,12 @@
 import {
   type Address,
-  type Chain as ViemChain,
-  createPublicClient,
-  createWalletClient,
-  custom,
-  defineChain,
   type EIP1193Provider,
   type Hex,
   http,
   keccak256,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { type ChainClients, chainClients } from "../devnet/clients.ts";
 import type { Devnet } from "../devnet/devnet.ts";
 import type { DevnetInfo } from "../devnet/view/types.ts";
 import { XrollupError } from "../errors/base.ts";
@@ -108,14 +101,11 @@ function httpProvider(url: string): EIP1193Provider {
 }
 
 /** A rollup of the demo with viem clients over its provider. */
-export interface DemoChain {
+export interface DemoChain extends ChainClients {
   name: string;
   chainId: number;
   rpcUrl: string | undefined;
   provider: EIP1193Provider;
-  chain: ViemChain;
-  publicClient: PublicClient<Transport, ViemChain>;
-  walletClient: WalletClient<Transport, ViemChain>;
 }
 
 /** How often the demo asks for a transaction's outcome in slot mode. */
@@ -126,22 +116,12 @@ const OUTCOME_TIMEOUT_MS = 60_000;
 /** viem clients over a target rollup's provider. */
 export function demoChain(rollup: DemoTargetRollup): DemoChain {
   const name = rollup.name ?? `rollup-${rollup.chainId}`;
-  const chain = defineChain({
-    id: rollup.chainId,
-    name,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: rollup.rpcUrl === undefined ? [] : [rollup.rpcUrl] } },
-  });
-  const transport = custom(rollup.provider);
   return {
     name,
     chainId: rollup.chainId,
     rpcUrl: rollup.rpcUrl,
     provider: rollup.provider,
-    chain,
-    // No cache: a read right after a slot must see it.
-    publicClient: createPublicClient({ chain, transport, pollingInterval: POLL_MS, cacheTime: 0 }),
-    walletClient: createWalletClient({ chain, transport, pollingInterval: POLL_MS }),
+    ...chainClients({ chainId: rollup.chainId, name, provider: rollup.provider, rpcUrl: rollup.rpcUrl }),
   };
 }
 

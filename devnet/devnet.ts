@@ -3,20 +3,12 @@ import {
   concat,
   keccak256,
   toHex,
-  type Chain as ViemChain,
-  createPublicClient,
-  createWalletClient,
-  custom,
-  defineChain,
   type EIP1193Provider,
   type Hex,
   hashMessage,
   hashTypedData,
-  type PublicClient,
   serializeSignature,
   serializeTransaction,
-  type Transport,
-  type WalletClient,
 } from "viem";
 import { type LocalAccount, toAccount } from "viem/accounts";
 import { type DevAccount, devAccounts, sequencerAccounts } from "../rollups/accounts.ts";
@@ -27,6 +19,7 @@ import { systemClock } from "../sequencer/clock.ts";
 import type { JournalEntry, RollupEngine } from "../sequencer/ports.ts";
 import { FaultRegistry } from "../sequencer/faults.ts";
 import type { XrollupError } from "../errors/base.ts";
+import { type ChainClients, chainClients } from "./clients.ts";
 import { DataDir, DataDirError } from "./data-dir.ts";
 import { createL1Handler } from "./l1-rpc.ts";
 import { loggedL1, replayL1 } from "./l1-log.ts";
@@ -65,7 +58,7 @@ import { DevnetViewModel, joinSequencerEvents } from "./view/model.ts";
 import { serveUi, uiUrl } from "./view/static.ts";
 
 /** One chain of a running devnet, with clients ready to use. */
-export interface DevnetChain {
+export interface DevnetChain extends ChainClients {
   name: string;
   chainId: number;
   /** The HTTP endpoint, when the devnet serves RPC. */
@@ -74,11 +67,6 @@ export interface DevnetChain {
   wsUrl: string | undefined;
   /** EIP-1193 provider; on a rollup, writes go through the shared sequencer, as over HTTP. */
   provider: EIP1193Provider;
-  /** viem chain definition. */
-  chain: ViemChain;
-  publicClient: PublicClient<Transport, ViemChain>;
-  /** Wallet client whose `eth_sendTransaction` signs with the development accounts. */
-  walletClient: WalletClient<Transport, ViemChain>;
   /** Contracts the devnet deployed on this chain, by name. */
   contracts: Record<string, Address>;
 }
@@ -566,23 +554,13 @@ function devnetChain(
     request: ({ method, params }: { method: string; params?: unknown }) =>
       handle({ method, params: Array.isArray(params) ? params : [] }),
   } as EIP1193Provider;
-  const chain = defineChain({
-    id: spec.chainId,
-    name: spec.name,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: rpcUrl === undefined ? [] : [rpcUrl], webSocket: wsUrl === undefined ? [] : [wsUrl] } },
-  });
-  const transport = custom(provider);
   return {
     name: spec.name,
     chainId: spec.chainId,
     rpcUrl,
     wsUrl,
     provider,
-    chain,
-    // No cache: the chain is in-process, and a block number read right after a slot must be the new one.
-    publicClient: createPublicClient({ chain, transport, pollingInterval: 50, cacheTime: 0 }),
-    walletClient: createWalletClient({ chain, transport, pollingInterval: 50 }),
+    ...chainClients({ chainId: spec.chainId, name: spec.name, provider, rpcUrl, wsUrl }),
     contracts,
   };
 }
