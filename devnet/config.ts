@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Hex, isHex, toHex } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
-import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
+import { isPolicyModulePath, ORDERING_POLICIES } from "../sequencer/policies/index.ts";
 import type { SequencerMode } from "../sequencer/sequencer.ts";
 import type { DevnetState } from "./state-file.ts";
 
@@ -22,7 +22,12 @@ export interface DevnetConfig {
   /** Chain id of L1; rollups get the following ids. */
   l1ChainId: number;
   mode: SequencerMode;
-  /** Name of the ordering policy. */
+  /**
+   * Name of the ordering policy, or the absolute path of a policy module
+   * (given as `./my-policy.ts`, resolved against the working directory; see
+   * `sequencer/policies/types.ts`). `startDevnet`'s `policy` hook, a ready
+   * policy object, overrides it.
+   */
   policy: string;
   /** How deep messages sent while handling messages may nest (A→B→C is 2). */
   maxMessageDepth: number;
@@ -120,13 +125,7 @@ export function resolveDevnetConfig(user: DevnetUserConfig = {}): DevnetConfig {
   checkInteger("rollups", rollups, 1, MAX_ROLLUPS);
   const l1ChainId = user.l1ChainId ?? DEVNET_DEFAULTS.l1ChainId;
   checkInteger("l1ChainId", l1ChainId, 1, 2 ** 53 - 1 - MAX_ROLLUPS);
-  const policy = user.policy ?? DEVNET_DEFAULTS.policy;
-  if (ORDERING_POLICIES[policy] === undefined) {
-    throw new InvalidDevnetConfigError({
-      option: "policy",
-      reason: `"${policy}" is not one of ${Object.keys(ORDERING_POLICIES).join(", ")}`,
-    });
-  }
+  const policy = resolvePolicyName(user.policy ?? DEVNET_DEFAULTS.policy);
   let mode: SequencerMode;
   if (user.manual === true) {
     mode = { kind: "manual" };
@@ -193,6 +192,22 @@ function checkInteger(option: string, value: number, min: number, max: number): 
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new InvalidDevnetConfigError({ option, reason: `expected an integer from ${min} to ${max}, got ${value}` });
   }
+}
+
+/** A built-in policy's name, or a policy module's absolute path, checked to exist (it is imported when the devnet starts). */
+function resolvePolicyName(policy: string): string {
+  if (isPolicyModulePath(policy)) {
+    const resolved = path.resolve(policy);
+    if (!existsSync(resolved)) throw new InvalidDevnetConfigError({ option: "policy", reason: `module ${resolved} does not exist` });
+    return resolved;
+  }
+  if (ORDERING_POLICIES[policy] === undefined) {
+    throw new InvalidDevnetConfigError({
+      option: "policy",
+      reason: `"${policy}" is not one of ${Object.keys(ORDERING_POLICIES).join(", ")}, nor a module path (./my-policy.ts)`,
+    });
+  }
+  return policy;
 }
 
 /** The artifacts directory as an absolute path, checked to be a directory. */

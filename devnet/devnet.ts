@@ -46,7 +46,7 @@ import {
 } from "./add-rollup.ts";
 import type { InboxState } from "../sequencer/batch/builder.ts";
 import { BatchPoster, deployInbox, inboxAddressOf } from "../sequencer/inbox.ts";
-import { resolvePolicy } from "../sequencer/policies/index.ts";
+import { loadPolicy, type OrderingPolicy } from "../sequencer/policies/index.ts";
 import { createCommittee } from "../sequencer/encryption/threshold.ts";
 import { signHash } from "../sequencer/secp256k1.ts";
 import { type SequencerParameters, SharedSequencer } from "../sequencer/sequencer.ts";
@@ -117,6 +117,11 @@ export interface StartDevnetHooks {
    * in `sequencer/faults.ts`). Replay on restart does not go through it.
    */
   wrapEngine?: (engine: RollupEngine) => RollupEngine;
+  /**
+   * A ready ordering policy, overriding `config.policy` (research labs build
+   * theirs with options, or wrap one). The sequencer's status shows its name.
+   */
+  policy?: OrderingPolicy;
 }
 
 /**
@@ -132,6 +137,8 @@ export interface StartDevnetHooks {
  */
 export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevnetHooks = {}): Promise<Devnet> {
   const config = resolveDevnetConfig(user);
+  // A policy module is imported before anything starts: a bad one costs nothing to clean up.
+  const policy = hooks.policy ?? (await loadPolicy(config.policy));
   const chainOptions = {
     l1ChainId: config.l1ChainId,
     rollups: config.rollups,
@@ -255,7 +262,7 @@ export async function startDevnet(user: DevnetUserConfig = {}, hooks: StartDevne
       // Kept by the devnet: a sequencer rebuilt by a revert keeps the faults in force.
       faultRegistry: new FaultRegistry(),
       journal: log,
-      policy: resolvePolicy(config.policy),
+      policy,
       mode: config.mode,
       sequencers: {
         keys: sequencerKeys,

@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import { isHash } from "viem";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
+import { parseBidRequest } from "../sequencer/auction.ts";
 import type { SharedSequencer } from "../sequencer/sequencer.ts";
 import type { Chain } from "./chain.ts";
 import { impersonationOn, isCheatMethod, parseCheat } from "./cheat-rpc.ts";
@@ -141,6 +142,10 @@ export function createRollupHandler({ chain, sequencer: getSequencer, signer, ch
         return sequencer.submitBundle(params[0]);
       case "xr_getBundle":
         return sequencer.bundleStatus(hashParam(method, params[0]));
+      case "xr_submitBid":
+        return sequencer.submitBid(parseBidRequest(params[0]));
+      case "xr_getBid":
+        return sequencer.bidStatus(hashParam(method, params[0]));
       case "xr_sendEncryptedTransaction":
         return sequencer.submitEncrypted(params[0]);
       case "xr_getEncryptedTransactionStatus":

@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { keepBundlesTogether, keepNonceOrder, type OrderingPolicy, type SlotContext } from "./policies/index.ts";
+import { keepBundlesTogether, keepBundlesWhole, keepNonceOrder, type OrderingPolicy, type SlotContext } from "./policies/index.ts";
 import { type SequencedTransaction, senderKey } from "./types.ts";
 
 /**
@@ -110,11 +110,12 @@ export class Mempool {
 
   /**
    * Takes the next slot's transactions: the policy orders every ready
-   * transaction, then each rollup keeps the longest prefix of its share that
-   * fits in one block; a bundle is taken whole or not at all. What is not
-   * taken stays ready for a later slot. `holdBack` keeps transactions out of
-   * the slot (a censoring sequencer), and with them their sender's later
-   * nonces, which could not run before them.
+   * transaction (or returns only some of them), then each rollup keeps the
+   * longest prefix of its share that fits in one block; a bundle is taken
+   * whole or not at all. What is not taken, the policy's leftovers
+   * included, stays ready for a later slot. `holdBack` keeps transactions
+   * out of the slot (a censoring sequencer), and with them their sender's
+   * later nonces, which could not run before them.
    */
   take(
     policy: OrderingPolicy,
@@ -130,11 +131,12 @@ export class Mempool {
     }
     const held = this.#ready.filter((transaction) => transaction.nonce >= (heldFrom.get(senderKey(transaction)) ?? Infinity));
     const candidates = held.length === 0 ? this.#ready : this.#ready.filter((transaction) => !held.includes(transaction));
-    const ordered = keepBundlesTogether(keepNonceOrder(policy.order(candidates, context)));
+    // The policy's choice, each sender's lowest nonces in the places it gave the sender, whole bundles only.
+    const choice = chosen(policy.order(candidates, context), candidates);
+    const ordered = keepBundlesTogether(keepBundlesWhole(keepNonceOrder(choice, candidates), candidates));
     const gasUsed = new Map<number, bigint>();
     const full = new Set<number>();
     const taken: SequencedTransaction[] = [];
-    const left: SequencedTransaction[] = [];
     for (let start = 0; start < ordered.length; ) {
       const first = ordered[start]!;
       let end = start + 1;
@@ -148,14 +150,15 @@ export class Mempool {
       const fits = [...needed].every(([chainId, gas]) => !full.has(chainId) && gas <= blockGasLimit);
       if (!fits) {
         for (const chainId of needed.keys()) full.add(chainId);
-        left.push(...unit);
         continue;
       }
       for (const [chainId, gas] of needed) gasUsed.set(chainId, gas);
       taken.push(...unit);
     }
+    const takenSet = new Set(taken);
+    const remaining = this.#ready.filter((transaction) => !takenSet.has(transaction));
     this.#ready.length = 0;
-    this.#ready.push(...[...left, ...held].sort((a, b) => a.arrival - b.arrival));
+    this.#ready.push(...remaining.sort((a, b) => a.arrival - b.arrival));
     return taken;
   }
 
@@ -205,4 +208,21 @@ export class Mempool {
     this.#nextNonce.clear();
     return all;
   }
+}
+
+/**
+ * What a policy chose, as the mempool's own transactions: each candidate
+ * it returned, once, matched by hash (a policy may return copies), and
+ * nothing that was not a candidate.
+ */
+function chosen(order: readonly SequencedTransaction[], candidates: readonly SequencedTransaction[]): SequencedTransaction[] {
+  const byHash = new Map(candidates.map((transaction) => [transaction.hash, transaction]));
+  const result: SequencedTransaction[] = [];
+  for (const { hash } of order) {
+    const transaction = byHash.get(hash);
+    if (transaction === undefined) continue;
+    byHash.delete(hash);
+    result.push(transaction);
+  }
+  return result;
 }

@@ -36,7 +36,7 @@ import { type ExecutionContext, executeSlot, RollupRevertError } from "./executo
 import { type ActiveFault, type Fault, FaultRegistry, FaultyL1, faultyEngine, parseFault } from "./faults.ts";
 import { type DecodedTransaction, decodeRawTransaction, impersonatedSender } from "./intake.ts";
 import { Mempool } from "./mempool.ts";
-import type { OrderingPolicy, SlotContext } from "./policies/index.ts";
+import type { AuctionOutcome, Bid, OrderingPolicy, SlotContext } from "./policies/index.ts";
 import type { Clock, JournalEntry, L1Port, RollupEngine, SequencerJournal } from "./ports.ts";
 import { type DropReason, droppedPredecessor, dropReason } from "./reasons.ts";
 import { type BatchRef, type BundleStatus, type Outcome, TransactionRecords, type TransactionStatus } from "./records.ts";
@@ -44,6 +44,7 @@ import { parseSimulationRequest, type Simulation, type SimulationInput, type Sim
 import { traceTransaction, type TransactionTrace } from "./trace.ts";
 import { nextRelayTerms, type RelayBuilder, Relayer, type SequencerKey } from "./relayer.ts";
 import { type AddedRollup, type MessageHashes, type ProducedBlock, type SequencedTransaction, type SlotCertificate, type SlotResult, senderKey } from "./types.ts";
+import { BidBook, BidRefusedError, type BidRequest, type BidStatus, checkBidRequest } from "./auction.ts";
 
 
 /**
@@ -238,6 +239,8 @@ export class SharedSequencer {
   readonly #encrypted: EncryptedMempool;
   readonly #batches: BatchQueue;
   readonly #bundles = new Map<Hex, Hex[]>();
+  /** Bids for the policy's auctions and what they decided (in memory only, see {@link submitBid}). */
+  readonly #bids = new BidBook();
   /** Failed slot attempts per transaction. */
   readonly #slotAttempts = new Map<Hex, number>();
   readonly #execution: ExecutionContext;
@@ -538,10 +541,13 @@ export class SharedSequencer {
    * Manual mode: produces one slot now with what is pending, and resolves
    * with what it did; `undefined` while the sequencer is down (the slot is
    * missed, which counts down a `crash` fault) or paused ({@link whilePaused}).
+   * `endMs`: the end of the slot's window on the arrival clock (the one
+   * `receivedAt` is on), which the policy sees as `context.endMs`; default
+   * the clock's now (scenarios pass simulated time).
    */
-  async produceSlot(): Promise<SlotResult | undefined> {
+  async produceSlot({ endMs }: { endMs?: number } = {}): Promise<SlotResult | undefined> {
     await this.#pollForced();
-    return this.#produceSlot(false);
+    return this.#produceSlot(false, undefined, endMs);
   }
 
   /**
@@ -725,9 +731,32 @@ export class SharedSequencer {
    * all. Each must carry its sender's next nonce (counting earlier ones of
    * the bundle). Resolves with the bundle id; in instant mode once the bundle
    * is included (rejecting with {@link BundleFailedError} if it is not).
+   * `receivedAt`: when it was received, in ms (default the clock's now).
    */
-  async submitBundle(raws: unknown): Promise<Hex> {
+  async submitBundle(raws: unknown, options: Pick<AcceptOptions, "receivedAt"> = {}): Promise<Hex> {
     this.#assertWritable();
+    const bundle = await this.#checkBundle(raws);
+    this.#assertWritable();
+    this.#admitBundle(bundle, options.receivedAt ?? this.#clock.now());
+    this.#commitJournal();
+    const { bundleId, hashes } = bundle;
+    if (this.#parameters.mode.kind !== "instant") return bundleId;
+    this.#produce();
+    await Promise.all(hashes.map((hash) => this.#outcomeUnlessHalted(hash)));
+    const status = this.bundleStatus(bundleId)!;
+    if (status.failed !== null) throw new BundleFailedError({ bundleId, ...status.failed });
+    return bundleId;
+  }
+
+  /**
+   * Intake's checks of a bundle: each transaction's own, each its sender's
+   * next nonce (counting earlier ones of the bundle), the bundle's gas
+   * within a block on each rollup, no bundle pending with the same
+   * transactions. Admits nothing.
+   *
+   * @throws {InvalidBundleError} saying which transaction was refused and why.
+   */
+  async #checkBundle(raws: unknown): Promise<CheckedBundle> {
     if (!Array.isArray(raws) || raws.length === 0 || raws.length > MAX_BUNDLE_SIZE) {
       throw new InvalidBundleError({ reason: `expected an array of 1 to ${MAX_BUNDLE_SIZE} signed transactions` });
     }
@@ -763,18 +792,133 @@ export class SharedSequencer {
     if (new Set(hashes).size !== hashes.length) throw new InvalidBundleError({ reason: "it holds the same transaction twice" });
     const bundleId = keccak256(concat(hashes));
     if (this.#bundles.has(bundleId) && this.bundleStatus(bundleId)?.status !== "dropped") throw new AlreadyKnownError({ hash: bundleId });
-    this.#assertWritable();
-    // All checks passed: admit every transaction at once, so a bundle is accepted whole or not at all.
-    const receivedAt = this.#clock.now();
-    for (const transaction of checked) this.#admit(transaction, { receivedAt, bundleId });
-    this.#commitJournal();
+    return { checked, bundleId, hashes };
+  }
+
+  /**
+   * Admits a checked bundle: every transaction at once, so that a bundle is
+   * accepted whole or not at all. Its journal entries wait for the caller's
+   * commit. Returns the transactions as the mempool holds them.
+   */
+  #admitBundle({ checked, bundleId, hashes }: CheckedBundle, receivedAt: number): SequencedTransaction[] {
+    const admitted = checked.map((transaction) => this.#admit(transaction, { receivedAt, bundleId }));
     this.#bundles.set(bundleId, hashes);
-    if (this.#parameters.mode.kind !== "instant") return bundleId;
-    this.#produce();
-    await Promise.all(hashes.map((hash) => this.#outcomeUnlessHalted(hash)));
-    const status = this.bundleStatus(bundleId)!;
-    if (status.failed !== null) throw new BundleFailedError({ bundleId, ...status.failed });
-    return bundleId;
+    return admitted;
+  }
+
+  /**
+   * `xr_submitBid`: a sealed bid for the policy's auction of `request.slot`
+   * (a Timeboost round's first slot), with the signed transactions placed
+   * only if it wins (checked now as a bundle's, and again at the auction)
+   * and, for an order-flow auction, the pending transaction it back-runs.
+   * Resolves with the bid's id ({@link bidStatus}). The auction runs when
+   * the slot is produced; a winning bid's transactions are then admitted
+   * as one bundle, a losing bid's never.
+   *
+   * Bids are kept in memory only (never journaled): a restart or a revert
+   * to a snapshot forgets those not yet decided. Bids are not
+   * authenticated, and payments are not collected: the outcome says who
+   * owes what (`xr_getBid`).
+   *
+   * Over JSON-RPC (any rollup's endpoint): `xr_submitBid({ bidder,
+   * amountWei, slot, transactions?, target? })`, `amountWei` a hex
+   * quantity, `slot` a number or hex quantity, `transactions` signed raw
+   * transactions, `target` a transaction hash; answers the bid id.
+   * `xr_getBid(bidId)` answers {@link bidStatus}, amounts as hex quantities.
+   *
+   * @throws {BidRefusedError} with `reasonCode` `no-auction` (the policy runs none), `slot-closed` (the slot is produced or its auction ran), `invalid-bid`, `transaction-refused` (intake refused a transaction; `cause` says why) or `unknown-target` (the target is not pending).
+   */
+  async submitBid(request: BidRequest, options: Pick<AcceptOptions, "receivedAt"> = {}): Promise<Hex> {
+    this.#assertWritable();
+    const { policy } = this.#parameters;
+    if (policy.auction === undefined) throw new BidRefusedError({ reasonCode: "no-auction", reason: `the ordering policy ${policy.name} runs no auction` });
+    checkBidRequest(request);
+    this.#assertBiddable(request.slot);
+    const target = request.target?.toLowerCase() as Hex | undefined;
+    if (target !== undefined && !this.#records.isPending(target)) {
+      throw new BidRefusedError({ reasonCode: "unknown-target", reason: `transaction ${target} is not pending` });
+    }
+    const receivedAt = options.receivedAt ?? this.#clock.now();
+    let transactions: SequencedTransaction[] = [];
+    if (request.transactions !== undefined && request.transactions.length > 0) {
+      let bundle: CheckedBundle;
+      try {
+        bundle = await this.#checkBundle(request.transactions);
+      } catch (error) {
+        throw new BidRefusedError({ reasonCode: "transaction-refused", reason: error instanceof XrollupError ? error.shortMessage : String(error), cause: error });
+      }
+      transactions = bundle.checked.map(({ decoded, chainId }) => sequencedFrom(decoded, { chainId, arrival: -1, receivedAt, bundleId: bundle.bundleId }));
+    }
+    // The slot may have been produced while intake read the chains.
+    this.#assertBiddable(request.slot);
+    return this.#bids.add({ bidder: request.bidder, amountWei: request.amountWei, slot: request.slot, transactions, ...(target === undefined ? {} : { target }), receivedAt }).id;
+  }
+
+  #assertBiddable(slot: number): void {
+    if (slot < this.#nextSlot || this.#bids.isAuctioned(slot)) {
+      throw new BidRefusedError({ reasonCode: "slot-closed", reason: `slot ${slot}'s auction is closed; the next slot is ${this.#nextSlot}` });
+    }
+  }
+
+  /** `xr_getBid`: what became of a bid (`pending` until its slot's auction); `null` for an unknown id. */
+  bidStatus(id: Hex): BidStatus | null {
+    return this.#bids.status(id, this.#nextSlot);
+  }
+
+  /** The auction outcomes in force for a slot (what its order saw as `context.auctions`), oldest first. */
+  auctionOutcomes(slot: number): AuctionOutcome[] {
+    return this.#bids.inForce(slot);
+  }
+
+  /**
+   * The slot's auction, once per slot (a failed slot tried again keeps its
+   * outcomes): bids whose transactions no longer pass intake are set
+   * aside, the policy chooses among the rest, and each winner's
+   * transactions are admitted as one bundle, received when the bid was;
+   * a winner whose transactions no longer pass (another winner took the
+   * nonce) loses. Resolves with the outcomes in force for the slot.
+   */
+  async #runAuction(slot: number, seed: Hex): Promise<AuctionOutcome[]> {
+    const { policy } = this.#parameters;
+    if (policy.auction === undefined || this.#bids.isAuctioned(slot)) return this.#bids.inForce(slot);
+    const setAside = (bidId: Hex, error: unknown) =>
+      this.#bids.setAside(bidId, `its transactions no longer pass intake: ${error instanceof XrollupError ? error.shortMessage : String(error)}`);
+    const valid: Bid[] = [];
+    for (const bid of this.#bids.bidsFor(slot)) {
+      if (bid.transactions.length === 0) {
+        valid.push(bid);
+        continue;
+      }
+      try {
+        await this.#checkBundle(bid.transactions.map(({ raw }) => raw));
+        valid.push(bid);
+      } catch (error) {
+        setAside(bid.id, error);
+      }
+    }
+    const outcomes = policy.auction(valid, { slot, seed, pending: this.#mempool.pending() });
+    const decided: AuctionOutcome[] = [];
+    for (const outcome of outcomes) {
+      // Only a bid of this slot can win, and only its own transactions are admitted.
+      const bid = valid.find((candidate) => candidate.id === outcome.bidId);
+      if (bid === undefined) {
+        this.#parameters.onError?.(new XrollupError(`Policy ${policy.name}'s auction of slot ${slot} chose ${outcome.bidId}, which is not one of the slot's bids; the outcome is ignored.`));
+        continue;
+      }
+      if (bid.transactions.length === 0) {
+        decided.push({ ...outcome, transactions: [] });
+        continue;
+      }
+      try {
+        const bundle = await this.#checkBundle(bid.transactions.map(({ raw }) => raw));
+        decided.push({ ...outcome, transactions: this.#admitBundle(bundle, bid.receivedAt) });
+      } catch (error) {
+        setAside(bid.id, error);
+      }
+    }
+    this.#commitJournal();
+    this.#bids.decide(slot, decided);
+    return this.#bids.inForce(slot);
   }
 
   /** `xr_getBundle`: `null` for an unknown bundle id. */
@@ -784,14 +928,7 @@ export class SharedSequencer {
   }
 
   #admit({ decoded, chainId, chainNonce, replaces }: CheckedTransaction, { receivedAt, bundleId }: { receivedAt: number; bundleId?: Hex }): SequencedTransaction {
-    const { value: _value, chainId: _signedFor, selector: _selector, ...fields } = decoded;
-    const transaction: SequencedTransaction = {
-      ...fields,
-      chainId,
-      arrival: this.#arrivals++,
-      receivedAt,
-      ...(bundleId === undefined ? {} : { bundleId }),
-    };
+    const transaction = sequencedFrom(decoded, { chainId, arrival: this.#arrivals++, receivedAt, ...(bundleId === undefined ? {} : { bundleId }) });
     this.#records.accept(transaction);
     this.#journal({ kind: "accepted", transaction });
     if (replaces !== undefined) {
@@ -1142,14 +1279,17 @@ export class SharedSequencer {
    * rollup as it was and gives its transactions back to the mempool (or,
    * after repeated failures, drops them with the failure as the reason).
    */
-  #produceSlot(emptyBlocks: boolean, mineOn?: number): Promise<SlotResult | undefined> {
-    const run = this.#slots.then(() => this.#runSlot(emptyBlocks, mineOn));
+  #produceSlot(emptyBlocks: boolean, mineOn?: number, endMs?: number): Promise<SlotResult | undefined> {
+    const run = this.#slots.then(() => this.#runSlot(emptyBlocks, mineOn, endMs));
     this.#slots = run.catch(() => undefined);
     return run;
   }
 
-  /** `mineOn`: a rollup that gets a block in the slot even if nothing runs on it (`evm_mine`). */
-  async #runSlot(emptyBlocks: boolean, mineOn?: number): Promise<SlotResult | undefined> {
+  /**
+   * `mineOn`: a rollup that gets a block in the slot even if nothing runs on
+   * it (`evm_mine`); `endMs`: the slot window's end on the arrival clock.
+   */
+  async #runSlot(emptyBlocks: boolean, mineOn?: number, endMs?: number): Promise<SlotResult | undefined> {
     // Paused or abandoned: no slot starts (one asked for meanwhile is skipped, not missed).
     if (this.#broken !== undefined || this.#pauses > 0 || this.#abandoned !== undefined) return undefined;
     if (this.#faults.crashed) {
@@ -1168,10 +1308,15 @@ export class SharedSequencer {
     });
     this.#commitJournal();
     if (this.#forced.length > 0) return this.#runForcedSlot(slot, timestamp, seed);
-    const certified = await this.#certifiedOrder({ slot, timestamp, seed }, emptyBlocks || encrypted !== undefined || mineOn !== undefined);
+    const auctions = await this.#runAuction(slot, seed);
+    const context: SlotContext = { slot, timestamp, seed, endMs: endMs ?? this.#clock.now(), auctions };
+    const certified = await this.#certifiedOrder(context, emptyBlocks || encrypted !== undefined || mineOn !== undefined);
     if (certified === undefined) return undefined;
+    // Each outcome is on the slot whose auction decided it (a Timeboost round's on its first slot only).
+    const decided = this.#bids.decidedAt(slot);
+    const decidedField = decided.length === 0 ? {} : { auctions: decided };
     if (certified === "nothing") {
-      return { slot, timestamp, included: [], dropped: [], blocks: [], messageHashes: this.#messageHashes, randomness: { commitment: keccak256(seed), seed } };
+      return { slot, timestamp, included: [], dropped: [], blocks: [], messageHashes: this.#messageHashes, randomness: { commitment: keccak256(seed), seed }, ...decidedField };
     }
     const { order, leader, certificate } = certified;
     let execution;
@@ -1197,6 +1342,7 @@ export class SharedSequencer {
       randomness: { commitment: keccak256(seed), seed },
       certificate,
       ...(encrypted === undefined ? {} : { encrypted }),
+      ...decidedField,
     };
     this.#commitSlot(result, () => {
       for (const { transaction, inclusion } of included) {
@@ -1257,10 +1403,7 @@ export class SharedSequencer {
       return undefined;
     }
     const receivedAt = this.#clock.now();
-    const asTransaction = (transaction: DecodedTransaction, chainId: number): SequencedTransaction => {
-      const { value: _value, chainId: _signedFor, selector: _selector, ...fields } = transaction;
-      return { ...fields, chainId, arrival: -1, receivedAt };
-    };
+    const asTransaction = (transaction: DecodedTransaction, chainId: number) => sequencedFrom(transaction, { chainId, arrival: -1, receivedAt });
     const included = this.#numbered(
       forced.included.map(({ entry, transaction, block }) => ({ transaction: asTransaction(transaction, entry.chainId), block })),
       slot,
@@ -1483,6 +1626,7 @@ export class SharedSequencer {
           break;
         case "slot":
           if (entry.slot.addsRollup !== undefined) this.#attach(this.#restoredEngine(entry.slot.addsRollup));
+          if (entry.slot.auctions !== undefined) this.#bids.decide(entry.slot.slot, entry.slot.auctions);
           this.#applySlot(entry.slot);
           this.#cheats.pass(entry.slot);
           this.#batches.add(entry.slot);
@@ -1538,6 +1682,19 @@ interface CertifiedTurn<T> {
   order: readonly T[];
   leader: number;
   certificate: SlotCertificate;
+}
+
+/** A bundle that passed intake's checks, ready to admit. */
+interface CheckedBundle {
+  checked: CheckedTransaction[];
+  bundleId: Hex;
+  hashes: Hex[];
+}
+
+/** A decoded transaction as the sequencer holds it: for rollup `chainId`, with its place in arrival order. */
+function sequencedFrom(decoded: DecodedTransaction, fields: Pick<SequencedTransaction, "chainId" | "arrival" | "receivedAt" | "bundleId">): SequencedTransaction {
+  const { value: _value, chainId: _signedFor, selector: _selector, ...rest } = decoded;
+  return { ...rest, ...fields };
 }
 
 /** The seed of one slot: derived from the sequencer's seed, revealed with the slot (its hash is the commitment). */

@@ -1,5 +1,6 @@
 import type { Address, Hex } from "viem";
 import type { StateOperation } from "./cheats.ts";
+import type { AuctionOutcome } from "./policies/types.ts";
 import type { DropReason } from "./reasons.ts";
 
 /** A signed transaction the sequencer has accepted for one rollup. Immutable. */
@@ -91,6 +92,13 @@ export interface SlotResult {
    * The batch that carries the slot registers it on L1.
    */
   addsRollup?: AddedRollup;
+  /**
+   * What the policy's auction decided at this slot (absent when nothing):
+   * who won, what it owes, which slots it governs. Each outcome is on the
+   * slot whose auction decided it only (a Timeboost round's on its first
+   * slot); `sequencer.auctionOutcomes(slot)` gives those in force.
+   */
+  auctions?: AuctionOutcome[];
 }
 
 /**

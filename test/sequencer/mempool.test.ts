@@ -15,7 +15,7 @@ function transaction(from: Address, nonce: number, { chainId = 901, gas = 21_000
 }
 
 const take = (mempool: Mempool, gasLimit = 30_000_000n) =>
-  mempool.take(fcfsPolicy, { slot: 1, timestamp: 0, seed: "0x00" }, gasLimit).map((t) => `${t.from === ALICE ? "A" : "B"}:${t.nonce}`);
+  mempool.take(fcfsPolicy, { slot: 1, timestamp: 0, seed: "0x00", endMs: 0, auctions: [] }, gasLimit).map((t) => `${t.from === ALICE ? "A" : "B"}:${t.nonce}`);
 
 describe("mempool", () => {
   it("counts a sender's pending transactions in its next nonce", () => {

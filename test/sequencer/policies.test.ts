@@ -21,12 +21,12 @@ const label = (list: readonly SequencedTransaction[]) =>
 describe("ordering policies", () => {
   it("fcfs orders by arrival across rollups", () => {
     const pending = [transaction(BOB, 0, 2, 902), transaction(ALICE, 0, 0), transaction(ALICE, 1, 1)];
-    expect(label(fcfsPolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00" }))).to.deep.equal(["A:0", "A:1", "B@902:0"]);
+    expect(label(fcfsPolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00", endMs: 0, auctions: [] }))).to.deep.equal(["A:0", "A:1", "B@902:0"]);
   });
 
   it("fcfs does not change its input", () => {
     const pending = [transaction(BOB, 0, 1), transaction(ALICE, 0, 0)];
-    fcfsPolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00" });
+    fcfsPolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00", endMs: 0, auctions: [] });
     expect(label(pending)).to.deep.equal(["B:0", "A:0"]);
   });
 
@@ -49,13 +49,13 @@ describe("ordering policies", () => {
   it("priority-fee orders by tip, highest first, ties in arrival order", () => {
     const tipped = (from: Address, arrival: number, tip: bigint) => ({ ...transaction(from, arrival, arrival), maxPriorityFeePerGas: tip });
     const pending = [tipped(ALICE, 0, 1n), tipped(BOB, 1, 3n), tipped(ALICE, 2, 3n), tipped(BOB, 3, 2n)];
-    const order = priorityFeePolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00" });
+    const order = priorityFeePolicy.order(pending, { slot: 1, timestamp: 0, seed: "0x00", endMs: 0, auctions: [] });
     expect(order.map((t) => t.arrival)).to.deep.equal([1, 2, 3, 0]);
   });
 
   describe("fair-random", () => {
     const pending = Array.from({ length: 12 }, (_, index) => transaction(index % 2 === 0 ? ALICE : BOB, index, index));
-    const orderWith = (seed: `0x${string}`) => fairRandomPolicy.order(pending, { slot: 1, timestamp: 0, seed }).map((t) => t.arrival);
+    const orderWith = (seed: `0x${string}`) => fairRandomPolicy.order(pending, { slot: 1, timestamp: 0, seed, endMs: 0, auctions: [] }).map((t) => t.arrival);
 
     it("is reproducible from the slot's seed", () => {
       expect(orderWith(slotSeed("0x07", 3))).to.deep.equal(orderWith(slotSeed("0x07", 3)));
@@ -72,7 +72,7 @@ describe("ordering policies", () => {
     it("puts each transaction first about equally often", () => {
       const firsts = new Map<number, number>();
       for (let slot = 0; slot < 1200; slot++) {
-        const first = fairRandomPolicy.order(pending.slice(0, 3), { slot, timestamp: 0, seed: slotSeed("0x01", slot) })[0]!.arrival;
+        const first = fairRandomPolicy.order(pending.slice(0, 3), { slot, timestamp: 0, seed: slotSeed("0x01", slot), endMs: 0, auctions: [] })[0]!.arrival;
         firsts.set(first, (firsts.get(first) ?? 0) + 1);
       }
       for (const count of firsts.values()) expect(count).to.be.within(320, 480);
