@@ -67,6 +67,7 @@ const SOURCES = {
   ConstantProductPool: "contracts/demo/ConstantProductPool.sol",
   Vault: "contracts/demo/Vault.sol",
   SwapAndDeposit: "contracts/demo/SwapAndDeposit.sol",
+  BatchAuction: "contracts/sim/BatchAuction.sol",
   MessageRelayChain: "contracts/test/MessageRelayChain.sol",
   Greeter: "contracts/examples/Greeter.sol",
 } as const;

@@ -9,7 +9,7 @@
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../errors/base.ts";
 
 /** Basis points in one whole (100%). */
-const BPS = 10_000n;
+export const BPS = 10_000n;
 
 /** Uniswap v2's swap fee, 0.3%, in basis points. */
 export const UNISWAP_V2_FEE_BPS = 30n;
