@@ -9,3 +9,6 @@ export type { DevAccount } from "./rollups/accounts.ts";
 export type { DerivationMismatch, VerifyFromL1Parameters, VerifyResult } from "./sequencer/derivation/verify.ts";
 export type { GenesisEngineFactory } from "./sequencer/ports.ts";
 export type { DropReason, ReasonCode } from "./sequencer/reasons.ts";
+export type { AuctionOutcome, Bid, OrderingPolicy, SlotContext } from "./sequencer/policies/types.ts";
+export type { SequencedTransaction } from "./sequencer/types.ts";
+export type { PolicyResult, PolicyTrace, ScenarioResult, TraceTransaction } from "./sim/report/types.ts";

@@ -3,7 +3,8 @@
 // at once against 1, atomic messages against plain transfers, the encrypted
 // mempool against fcfs, devnet start-up against raw chains, restart, and
 // memory growth under a steady load against a Hardhat node, and the contract
-// developer's toolkit (reset between tests, estimates, WebSocket). Every figure
+// developer's toolkit (reset between tests, estimates, WebSocket), and the
+// research lab at scale. Every figure
 // that has a baseline is printed as a ratio against it, measured in the same
 // run, with its goal beside it.
 import { startDevnet } from "../devnet/devnet.ts";
@@ -140,6 +141,7 @@ console.log("Contract developer's toolkit, over HTTP and WebSocket, against hard
   console.log(`  eth_blockNumber round trip on a rollup: WebSocket ${line(roundTrip.webSocket)} vs HTTP ${line(roundTrip.http)}`);
 }
 
+await (await import("./lab.ts")).printLabBenchmark();
 await printStartupBenchmark();
 await (await import("./restart.ts")).printRestartBenchmark();
 await (await import("./memory.ts")).printMemoryBenchmark();

@@ -44,8 +44,8 @@ export interface MarketParameters<R extends MarketRollup = DevnetChain> {
   tokens: { in: readonly [string, string]; out: readonly [string, string] };
   /** Most each vault (on every rollup but the pool's) holds in total. */
   vaultCap: bigint;
-  /** Accounts funded with `fundIn` of the in-token, which approve the pool and SwapAndDeposit for it. */
-  traders: readonly { account: DevAccount; fundIn: bigint }[];
+  /** Accounts funded with `fundIn` of the in-token (and `fundOut` of the out-token, on the pool's rollup), which approve the pool and SwapAndDeposit for the in-token. */
+  traders: readonly { account: DevAccount; fundIn: bigint; fundOut?: bigint }[];
   /** Accounts that also approve the pool for the out-token (searchers sell it back). */
   sellers: readonly DevAccount[];
   /** In-token the deployer keeps, to fund traders later (default none). */
@@ -89,10 +89,11 @@ export async function deployMarket<R extends MarketRollup = DevnetChain>(
   const vault = artifact("Vault");
   const app = artifact("SwapAndDeposit");
   const fundedIn = parameters.traders.reduce((sum, trader) => sum + trader.fundIn, parameters.deployerKeepsIn ?? 0n);
+  const fundedOut = parameters.traders.reduce((sum, trader) => sum + (trader.fundOut ?? 0n), 0n);
   for (const [index, rollup] of target.rollups.entries()) {
     const here = index === poolRollup;
     const deploy = (contract: string, expected: Address, data: Hex) => send(rollup, deployer, { data, contract, expected });
-    await deploy("BridgedToken", tokenOut, encodeDeployData({ ...bridged, args: [...parameters.tokens.out, here ? reserveOut : 0n] }));
+    await deploy("BridgedToken", tokenOut, encodeDeployData({ ...bridged, args: [...parameters.tokens.out, here ? reserveOut + fundedOut : 0n] }));
     const appArgs = here ? ([pool, tokenIn, tokenOut, zeroAddress] as const) : ([zeroAddress, zeroAddress, tokenOut, vaultAt] as const);
     await deploy("SwapAndDeposit", swapAndDeposit, encodeDeployData({ ...app, args: appArgs }));
     if (!here) {
@@ -108,11 +109,14 @@ export async function deployMarket<R extends MarketRollup = DevnetChain>(
       to: pool,
       data: encodeFunctionData({ abi: poolArtifact.abi, functionName: "addLiquidity", args: [reserveIn, reserveOut] }),
     });
-    for (const { account, fundIn } of parameters.traders) {
+    for (const { account, fundIn, fundOut } of parameters.traders) {
       await send(rollup, deployer, {
         to: tokenIn,
         data: encodeFunctionData({ abi: demoToken.abi, functionName: "transfer", args: [account.address, fundIn] }),
       });
+      if (fundOut !== undefined && fundOut > 0n) {
+        await send(rollup, deployer, { to: tokenOut, data: encodeFunctionData({ abi: demoToken.abi, functionName: "transfer", args: [account.address, fundOut] }) });
+      }
       await send(rollup, account, { to: tokenIn, data: approve(pool) });
       await send(rollup, account, { to: tokenIn, data: approve(swapAndDeposit) });
     }

@@ -31,7 +31,12 @@ const POLICY_NOTES: Readonly<Record<string, string>> = {
 
 const COLORS: Readonly<Record<MetricKey, string>> = {
   searcherProfit: "#2563eb",
+  searcherInventoryValue: "#93c5fd",
   victimLoss: "#dc2626",
+  victimsDropped: "#991b1b",
+  sequencerRevenue: "#7c3aed",
+  lpFeesIn: "#0d9488",
+  arbitragesCompleted: "#ca8a04",
   searcherGasCost: "#64748b",
   sandwichesAttempted: "#94a3b8",
   sandwichesSucceeded: "#ea580c",

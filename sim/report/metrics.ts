@@ -11,8 +11,13 @@ import type { PolicyResult, ScenarioResult } from "./types.ts";
 /** The metrics a report shows, in row order. */
 export type MetricKey =
   | "searcherProfit"
+  | "searcherInventoryValue"
   | "searcherGasCost"
   | "victimLoss"
+  | "victimsDropped"
+  | "sequencerRevenue"
+  | "lpFeesIn"
+  | "arbitragesCompleted"
   | "sandwichesAttempted"
   | "sandwichesSucceeded"
   | "dropped"
@@ -79,17 +84,17 @@ export function shortTokens(wei: bigint): string {
 }
 
 /** Reads a signed decimal token amount from a result into wei. */
-function amount(policy: PolicyResult, field: "searcherProfit" | "searcherGasCost" | "victimLoss"): bigint {
-  const text = policy[field];
+function amount(policy: PolicyResult, field: string, text: string): bigint {
   const negative = text.startsWith("-");
   const wei = parseDecimal(negative ? text.slice(1) : text, TOKEN_DECIMALS);
   if (wei === undefined) throw new ReportDataError({ policy: policy.policy, field, value: text });
   return negative ? -wei : wei;
 }
 
-const tokenCell = (policy: PolicyResult, field: "searcherProfit" | "searcherGasCost" | "victimLoss"): MetricCell => {
-  const wei = amount(policy, field);
-  return { policy: policy.policy, exact: policy[field], display: shortTokens(wei), value: Number(policy[field]) };
+/** A cell for an amount of the result (a decimal string with 18 decimals), named `field` in errors. */
+const tokenCell = (policy: PolicyResult, field: string, text: string): MetricCell => {
+  const wei = amount(policy, field, text);
+  return { policy: policy.policy, exact: text, display: shortTokens(wei), value: Number(text) };
 };
 
 const countCell = (policy: PolicyResult, count: number): MetricCell => ({ policy: policy.policy, exact: String(count), display: String(count), value: count });
@@ -103,9 +108,18 @@ const msCell = (policy: PolicyResult, ms: number): MetricCell => ({
 });
 
 const ROWS: readonly { metric: MetricKey; label: string; cell: (policy: PolicyResult) => MetricCell }[] = [
-  { metric: "searcherProfit", label: "Searcher profit (tokens)", cell: (p) => tokenCell(p, "searcherProfit") },
-  { metric: "searcherGasCost", label: "Searcher gas cost (ETH)", cell: (p) => tokenCell(p, "searcherGasCost") },
-  { metric: "victimLoss", label: "Victim loss (tokens)", cell: (p) => tokenCell(p, "victimLoss") },
+  { metric: "searcherProfit", label: "Searcher profit, realised (tokens)", cell: (p) => tokenCell(p, "searcherProfit", p.searcherProfit) },
+  {
+    metric: "searcherInventoryValue",
+    label: "Searcher inventory at final price (tokens)",
+    cell: (p) => tokenCell(p, "searcherInventory.valueAtFinalPrice", p.searcherInventory.valueAtFinalPrice),
+  },
+  { metric: "searcherGasCost", label: "Searcher gas cost (ETH)", cell: (p) => tokenCell(p, "searcherGasCost", p.searcherGasCost) },
+  { metric: "victimLoss", label: "Victim loss (tokens)", cell: (p) => tokenCell(p, "victimLoss", p.victimLoss) },
+  { metric: "victimsDropped", label: "Victims dropped by an attack", cell: (p) => countCell(p, p.victimsDropped.count) },
+  { metric: "sequencerRevenue", label: "Sequencer revenue (ETH)", cell: (p) => tokenCell(p, "sequencerRevenue.total", p.sequencerRevenue.total) },
+  { metric: "lpFeesIn", label: "LP fees, in-token (tokens)", cell: (p) => tokenCell(p, "lpFees.inToken", p.lpFees.inToken) },
+  { metric: "arbitragesCompleted", label: "Arbitrages completed", cell: (p) => countCell(p, p.arbitrages.completed) },
   { metric: "sandwichesAttempted", label: "Sandwiches attempted", cell: (p) => countCell(p, p.sandwichesAttempted) },
   { metric: "sandwichesSucceeded", label: "Sandwiches succeeded", cell: (p) => countCell(p, p.sandwichesSucceeded) },
   { metric: "dropped", label: "Dropped transactions", cell: (p) => countCell(p, p.dropped) },
@@ -120,7 +134,26 @@ const ROWS: readonly { metric: MetricKey; label: string; cell: (policy: PolicyRe
  * @throws {ReportDataError} if an amount in the result is not a decimal with up to 18 decimals.
  */
 export function metricRows(result: ScenarioResult): MetricRow[] {
-  return ROWS.map(({ metric, label, cell }) => ({ metric, label, cells: result.policies.map(cell) }));
+  const rows = ROWS.map(({ metric, label, cell }) => ({ metric, label, cells: result.policies.map(cell) }));
+  return [...rows, ...searcherRows(result)];
+}
+
+/** With several searchers, each one's realised profit and inventory value, so that strategies can be told apart. */
+function searcherRows(result: ScenarioResult): MetricRow[] {
+  const searchers = result.policies[0]?.searchers ?? [];
+  if (searchers.length < 2) return [];
+  return searchers.flatMap((searcher, index) => {
+    const name = `searcher ${searcher.searcher} (${searcher.strategy}${searcher.atomic === undefined ? "" : searcher.atomic ? ", atomic" : ", not atomic"}${searcher.as === "sequencer" ? ", the sequencer" : ""})`;
+    const part = (policy: PolicyResult) => policy.searchers[index]!;
+    return [
+      { metric: "searcherProfit", label: `  ${name}: profit`, cells: result.policies.map((p) => tokenCell(p, `searchers[${index}].profit`, part(p).profit)) },
+      {
+        metric: "searcherInventoryValue",
+        label: `  ${name}: inventory value`,
+        cells: result.policies.map((p) => tokenCell(p, `searchers[${index}].inventory.valueAtFinalPrice`, part(p).inventory.valueAtFinalPrice)),
+      },
+    ];
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ export {
   loadScenario,
   MAX_ROLLUPS,
   parseScenario,
-  POLICY_NAMES,
+
   rollupChainIds,
   SCENARIO_DEFAULTS,
   SEARCHER_STRATEGIES,
@@ -14,7 +14,7 @@ export {
   TRADE_SIZE_DISTRIBUTIONS,
 } from "./schema.ts";
 export type {
-  PolicyName,
+  ScenarioPolicy,
   Scenario,
   ScenarioCommittee,
   ScenarioConfiguration,

@@ -21,17 +21,25 @@ import { type Hex, zeroAddress } from "viem";
 import { DEVNET_DEFAULTS, MAX_SEQUENCERS } from "../../devnet/config.ts";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
 import { InvalidFaultError, type ParsedFault, parseFault } from "../../sequencer/faults.ts";
+import { isPolicyModulePath, ORDERING_POLICIES, resolvePolicy } from "../../sequencer/policies/index.ts";
 import { GWEI_DECIMALS, parseDecimal, TOKEN_DECIMALS } from "../tokens.ts";
 import { jsonSyntaxErrorOffset, positionAt } from "./json-error.ts";
 
-/** The ordering policies a scenario can compare, in the order reports list them by default. */
-export const POLICY_NAMES = ["fcfs", "priority-fee", "encrypted", "fair-random"] as const;
-
-/** One of {@link POLICY_NAMES}. */
-export type PolicyName = (typeof POLICY_NAMES)[number];
+/**
+ * A policy a scenario compares: a built-in policy's name with its options
+ * (`{ "name": "timeboost", "roundSlots": 4 }`), or the path of a module
+ * that implements the ordering-policy interface (`"./my-policy.ts"`,
+ * relative to the working directory), with options for its factory.
+ */
+export interface ScenarioPolicy {
+  /** The built-in name, or the module's path as written. */
+  name: string;
+  /** Options for the policy (built-in) or for the module's factory; `{}` for none. */
+  options: Record<string, unknown>;
+}
 
 /** The searcher strategies the lab knows. */
-export const SEARCHER_STRATEGIES = ["sandwich"] as const;
+export const SEARCHER_STRATEGIES = ["sandwich", "arbitrage", "backrun"] as const;
 
 /** One of {@link SEARCHER_STRATEGIES}. */
 export type SearcherStrategy = (typeof SEARCHER_STRATEGIES)[number];
@@ -41,6 +49,9 @@ export type SearcherRole = "searcher" | "sequencer";
 
 /** The trade-size distributions of random users. */
 export const TRADE_SIZE_DISTRIBUTIONS = ["fixed", "uniform", "lognormal"] as const;
+
+/** Most searchers a scenario may have. */
+export const MAX_SEARCHERS = 8;
 
 /** Most rollups a scenario may have (the devnet's own limit). */
 export const MAX_ROLLUPS = 16;
@@ -58,6 +69,10 @@ export const SCENARIO_DEFAULTS = {
   tipGwei: "1",
   searcherAs: "searcher",
   headStartMs: 50,
+  /** Share of its expected profit a searcher bids in an auction, in basis points. */
+  bidShareBps: 9000,
+  /** Probability that a leg of an arbitrage fails on chain. */
+  legFailureProbability: 0,
   committee: { threshold: 2, size: 3 },
   sequencers: 1,
   /** The name of the one configuration of a file without `configurations`. */
@@ -120,16 +135,30 @@ export interface ScenarioUsers {
   /** Slippage tolerance of every user, in basis points. */
   slippageBps: number;
   /**
-   * Rollup index where users deposit their swaps' output, or `"random"` (the
-   * default): a rollup other than the pool's, drawn with the scenario's seed.
+   * Rollup index where users deposit their swaps' output, `"random"` (the
+   * default): a rollup other than the pool's, drawn with the scenario's seed,
+   * or `"none"`: plain swaps that keep the output on the pool's rollup.
    */
-  depositOn: number | "random";
+  depositOn: number | "random" | "none";
 }
 
 /** A searcher agent. */
 export interface ScenarioSearcher {
-  /** What it does; only sandwiches for now. */
+  /**
+   * What it does: `sandwich` front- and back-runs victims; `arbitrage`
+   * trades the price gap between two pools of the pair on different
+   * rollups at every slot's start; `backrun` does the same right after a
+   * trade that opened a gap.
+   */
   strategy: SearcherStrategy;
+  /** `arbitrage`: both legs as one bundle, all or nothing (default `true`), or as two independent transactions. */
+  atomic: boolean;
+  /** `arbitrage`: probability that each leg fails on chain (default 0). */
+  legFailureProbability: number;
+  /** `arbitrage` and `backrun`: the two pools it trades between (default the first two pools, which must be on different rollups). */
+  pools: [number, number] | undefined;
+  /** Share of its expected profit it bids in a policy's auction, in basis points (default 9000). */
+  bidShareBps: number;
   /** A public searcher (default), or the sequencer itself attacking. */
   as: SearcherRole;
   /** How much earlier than the victim the searcher's transactions arrive under fcfs, in ms (default 50). */
@@ -179,6 +208,8 @@ export interface ScenarioConfiguration {
 
 /** A validated scenario with every default resolved. */
 export interface Scenario {
+  /** The JSON it was parsed from, as written: what results embed. */
+  source: unknown;
   /** Name used in reports. */
   name: string;
   /** Seed of every random draw in the run. */
@@ -198,7 +229,7 @@ export interface Scenario {
   /** Searchers (default none: a baseline run). */
   searchers: ScenarioSearcher[];
   /** Policies to compare, in report order. */
-  policies: PolicyName[];
+  policies: ScenarioPolicy[];
   /** Committee of the `encrypted` policy (default 2 of 3). */
   committee: ScenarioCommittee;
   /**
@@ -410,7 +441,7 @@ function users(value: unknown, rollups: number, pools: readonly ScenarioPool[]):
   const slippageBps = bps(required(record, "slippageBps", path, "an integer from 0 to 10000"), "users.slippageBps");
   const poolRollups = pools.map((p) => p.rollup);
   // A user may trade on any pool, so its deposit must come from a rollup that holds none.
-  if (record.depositOn === undefined && Array.from({ length: rollups }, (_, i) => i).every((i) => poolRollups.includes(i))) {
+  if (record.depositOn !== "none" && record.depositOn === undefined && Array.from({ length: rollups }, (_, i) => i).every((i) => poolRollups.includes(i))) {
     throw new ScenarioError({ field: "users.depositOn", reason: "users deposit from a rollup without a pool, but every rollup has one; add a rollup" });
   }
   return {
@@ -418,28 +449,81 @@ function users(value: unknown, rollups: number, pools: readonly ScenarioPool[]):
     arrivalPerSlot,
     tradeSize: size,
     slippageBps,
-    depositOn: record.depositOn === undefined ? "random" : depositOn(record.depositOn, "users.depositOn", rollups, poolRollups),
+    depositOn:
+      record.depositOn === undefined ? "random" : record.depositOn === "none" ? "none" : depositOn(record.depositOn, "users.depositOn", rollups, poolRollups),
   };
 }
 
-function searcher(value: unknown, path: string): ScenarioSearcher {
-  const record = object(value, path, ["strategy", "as", "headStartMs", "gasPriceGwei"]);
+/** The fields each strategy takes besides the common ones: a field of another strategy is a mistake worth an error. */
+const STRATEGY_FIELDS: Readonly<Record<SearcherStrategy, readonly string[]>> = {
+  sandwich: [],
+  arbitrage: ["atomic", "legFailureProbability", "pools"],
+  backrun: ["pools"],
+};
+
+/** The two pools an arbitrage trades between: on different rollups, or there is nothing to arbitrage. */
+function arbitragePools(value: unknown, field: string, pools: readonly ScenarioPool[]): [number, number] {
+  if (pools.length < 2) {
+    throw new ScenarioError({ field: "pools", reason: "arbitrage and backrun trade between two pools of the pair on different rollups; add a second pool" });
+  }
+  const list = value === undefined ? [0, 1] : array(value, field);
+  if (list.length !== 2) fail(field, "two pool indexes", value);
+  const [a, b] = list.map((item, i) => integer(item, `${field}[${i}]`, 0, pools.length - 1)) as [number, number];
+  if (pools[a]!.rollup === pools[b]!.rollup) {
+    throw new ScenarioError({ field, reason: `pools ${a} and ${b} are both on rollup ${pools[a]!.rollup}; arbitrage needs them on different rollups` });
+  }
+  return [a, b];
+}
+
+function searcher(value: unknown, path: string, pools: readonly ScenarioPool[]): ScenarioSearcher {
+  const kind = (value as JsonObject | null)?.strategy;
+  const extra = typeof kind === "string" && kind in STRATEGY_FIELDS ? STRATEGY_FIELDS[kind as SearcherStrategy] : [];
+  const record = object(value, path, ["strategy", "as", "headStartMs", "gasPriceGwei", "bidShareBps", ...extra]);
+  const strategy = oneOf(required(record, "strategy", path, `one of ${SEARCHER_STRATEGIES.join(", ")}`), join(path, "strategy"), SEARCHER_STRATEGIES);
+  if (record.atomic !== undefined && typeof record.atomic !== "boolean") fail(join(path, "atomic"), "true or false", record.atomic);
   return {
-    strategy: oneOf(required(record, "strategy", path, `one of ${SEARCHER_STRATEGIES.join(", ")}`), join(path, "strategy"), SEARCHER_STRATEGIES),
+    strategy,
+    atomic: record.atomic === undefined ? true : (record.atomic as boolean),
+    legFailureProbability:
+      record.legFailureProbability === undefined
+        ? SCENARIO_DEFAULTS.legFailureProbability
+        : finiteNumber(record.legFailureProbability, join(path, "legFailureProbability"), 0, 1),
+    pools: strategy === "sandwich" ? undefined : arbitragePools(record.pools, join(path, "pools"), pools),
+    bidShareBps: record.bidShareBps === undefined ? SCENARIO_DEFAULTS.bidShareBps : bps(record.bidShareBps, join(path, "bidShareBps")),
     as: record.as === undefined ? SCENARIO_DEFAULTS.searcherAs : oneOf(record.as, join(path, "as"), ["searcher", "sequencer"] as const),
     headStartMs: record.headStartMs === undefined ? SCENARIO_DEFAULTS.headStartMs : integer(record.headStartMs, join(path, "headStartMs"), 0, 3_600_000),
     gasPriceWei: record.gasPriceGwei === undefined ? undefined : gwei(record.gasPriceGwei, join(path, "gasPriceGwei")),
   };
 }
 
-function policies(value: unknown): PolicyName[] {
+function policy(value: unknown, field: string): ScenarioPolicy {
+  const known = Object.keys(ORDERING_POLICIES);
+  const expected = `one of ${known.map((name) => `"${name}"`).join(", ")}, a module path like "./my-policy.ts", or { "name": …, options }`;
+  const record: JsonObject = typeof value === "string" ? { name: value } : typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonObject) : fail(field, expected, value);
+  const { name, ...options } = record;
+  if (typeof name !== "string" || name === "") fail(typeof value === "string" ? field : join(field, "name"), expected, name);
+  if (isPolicyModulePath(name)) return { name, options };
+  if (!known.includes(name)) fail(typeof value === "string" ? field : join(field, "name"), expected, name);
+  try {
+    // Built-in options are checked now, so that a typo fails before any run starts.
+    resolvePolicy({ name, ...options });
+  } catch (error) {
+    if (!(error instanceof XrollupError)) throw error;
+    const option = (error.data as { option?: string } | undefined)?.option;
+    throw new ScenarioError({ field: option === undefined ? field : join(field, option), reason: error.shortMessage, cause: error });
+  }
+  return { name, options };
+}
+
+function policies(value: unknown): ScenarioPolicy[] {
   const list = array(value, "policies");
-  if (list.length === 0) fail("policies", `at least one of ${POLICY_NAMES.join(", ")}`, value);
-  const result: PolicyName[] = [];
+  if (list.length === 0) fail("policies", "at least one policy", value);
+  const result: ScenarioPolicy[] = [];
   list.forEach((item, i) => {
-    const name = oneOf(item, `policies[${i}]`, POLICY_NAMES);
-    if (result.includes(name)) throw new ScenarioError({ field: `policies[${i}]`, reason: `"${name}" is listed twice` });
-    result.push(name);
+    const entry = policy(item, `policies[${i}]`);
+    const key = JSON.stringify(entry);
+    if (result.some((other) => JSON.stringify(other) === key)) throw new ScenarioError({ field: `policies[${i}]`, reason: `"${entry.name}" is listed twice with the same options` });
+    result.push(entry);
   });
   return result;
 }
@@ -625,11 +709,12 @@ export function parseScenario(json: unknown): Scenario {
 
   const victims = record.victims === undefined ? [] : array(record.victims, "victims").map((item, i) => victim(item, `victims[${i}]`, rollups, slots, pools));
   const resolvedUsers = record.users === undefined ? undefined : users(record.users, rollups, pools);
-  if (victims.length === 0 && resolvedUsers === undefined) {
-    throw new ScenarioError({ field: "victims", reason: 'a scenario needs at least one victim or "users" to trade' });
+  const searchers = record.searchers === undefined ? [] : array(record.searchers, "searchers").map((item, i) => searcher(item, `searchers[${i}]`, pools));
+  if (searchers.length > MAX_SEARCHERS) fail("searchers", `at most ${MAX_SEARCHERS} searchers`, record.searchers);
+  if (victims.length === 0 && resolvedUsers === undefined && !searchers.some((entry) => entry.strategy === "arbitrage")) {
+    throw new ScenarioError({ field: "victims", reason: 'a scenario needs at least one victim, "users" or an arbitrage searcher to trade' });
   }
-  const searchers = record.searchers === undefined ? [] : array(record.searchers, "searchers").map((item, i) => searcher(item, `searchers[${i}]`));
-  const resolvedPolicies = policies(required(record, "policies", "", `a list of ${POLICY_NAMES.join(", ")}`));
+  const resolvedPolicies = policies(required(record, "policies", "", "a list of policies"));
   const resolvedCommittee = record.committee === undefined ? { ...SCENARIO_DEFAULTS.committee } : committee(record.committee);
 
   const defaults: ConfigurationDefaults = {
@@ -651,6 +736,7 @@ export function parseScenario(json: unknown): Scenario {
       : configurations(record.configurations, defaults, faultContext);
 
   return {
+    source: json,
     name,
     seed: resolvedSeed,
     rollups,

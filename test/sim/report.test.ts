@@ -23,11 +23,20 @@ const policy = (name: string, values: Partial<PolicyResult>): PolicyResult => ({
   configuration: "default",
   policy: name,
   searcherProfit: "0.000000000000000000",
+  searcherInventory: { amount: "0.000000000000000000", valueAtFinalPrice: "0.000000000000000000" },
   searcherGasCost: "0.000000000000000000",
+  searcherAuctionPayments: "0.000000000000000000",
+  searchers: [],
   victimLoss: "0.000000000000000000",
+  victimsDropped: { count: 0, wouldHaveReceived: "0.000000000000000000" },
+  sequencerRevenue: { fees: "0.000000000000000000", tips: "0.000000000000000000", auctions: "0.000000000000000000", total: "0.000000000000000000" },
+  userRefunds: "0.000000000000000000",
+  lpFees: { inToken: "0.000000000000000000", outToken: "0.000000000000000000" },
   sandwichesAttempted: 0,
   sandwichesSucceeded: 0,
+  arbitrages: { attempted: 0, completed: 0, partial: 0 },
   dropped: 0,
+  droppedByReason: {},
   latencyMs: { p50: 0, p99: 0 },
   transactions: 0,
   censored: { transactions: 0, notIncluded: 0, timeToInclusionMs: { p50: null, p99: null, max: null } },
@@ -35,6 +44,9 @@ const policy = (name: string, values: Partial<PolicyResult>): PolicyResult => ({
   slotsWithoutBatch: 0,
   failovers: 0,
   equivocationsProved: 0,
+  ledger: [],
+  trace: { slots: [], transactions: [], arbitrages: [], auctions: [] },
+  timing: { wallMs: 0, slotProcessingMs: { p50: 0, p99: 0 } },
   ...values,
 });
 
@@ -46,6 +58,7 @@ const result: ScenarioResult = {
   rollups: 2,
   slots: 1,
   configurations: [{ name: "default", sequencers: 1, faults: 0, viewTimeoutMs: 2000 }],
+  scenario: {},
   generatedAt: "2025-01-01T00:00:00.000Z",
   policies: [
     policy("fcfs", {
@@ -115,9 +128,14 @@ const censorship: ScenarioResult = {
 };
 
 const METRIC_LABELS = [
-  "Searcher profit (tokens)",
+  "Searcher profit, realised (tokens)",
+  "Searcher inventory at final price (tokens)",
   "Searcher gas cost (ETH)",
   "Victim loss (tokens)",
+  "Victims dropped by an attack",
+  "Sequencer revenue (ETH)",
+  "LP fees, in-token (tokens)",
+  "Arbitrages completed",
   "Sandwiches attempted",
   "Sandwiches succeeded",
   "Dropped transactions",

@@ -37,6 +37,7 @@ describe("scenario files", () => {
 
   it("parses the one-sandwich example with its values and defaults", () => {
     const expected: Scenario = {
+      source: example,
       name: "one-sandwich",
       seed: 7,
       rollups: 2,
@@ -45,8 +46,8 @@ describe("scenario files", () => {
       pools: [{ rollup: 0, reserveIn: 1_000_000n * TOKEN, reserveOut: 1_000_000n * TOKEN, feeBps: 30 }],
       victims: [{ amountIn: 10_000n * TOKEN, slippageBps: 100, depositOn: 1, pool: 0, slot: 0, tipWei: GWEI, forceAfterSlots: undefined }],
       users: undefined,
-      searchers: [{ strategy: "sandwich", as: "searcher", headStartMs: 50, gasPriceWei: undefined }],
-      policies: ["fcfs", "priority-fee", "encrypted", "fair-random"],
+      searchers: [{ strategy: "sandwich", as: "searcher", headStartMs: 50, gasPriceWei: undefined, atomic: true, legFailureProbability: 0, pools: undefined, bidShareBps: 9000 }],
+      policies: ["fcfs", "priority-fee", "encrypted", "fair-random"].map((name) => ({ name, options: {} })),
       committee: { threshold: 2, size: 3 },
       configurations: [{ name: "default", sequencers: 1, faults: [], viewTimeoutMs: 2000 }],
     };
@@ -85,8 +86,18 @@ describe("scenario files", () => {
       slippageBps: 30,
       depositOn: "random",
     });
-    expect(scenario.searchers).to.deep.equal([{ strategy: "sandwich", as: "sequencer", headStartMs: 0, gasPriceWei: 100_000_000n }]);
-    expect([scenario.slots, scenario.slotMs, scenario.policies, scenario.committee]).to.deep.equal([20, 250, ["encrypted", "fcfs"], { threshold: 3, size: 5 }]);
+    expect(scenario.searchers).to.deep.equal([
+      { strategy: "sandwich", as: "sequencer", headStartMs: 0, gasPriceWei: 100_000_000n, atomic: true, legFailureProbability: 0, pools: undefined, bidShareBps: 9000 },
+    ]);
+    expect([scenario.slots, scenario.slotMs, scenario.policies, scenario.committee]).to.deep.equal([
+      20,
+      250,
+      [
+        { name: "encrypted", options: {} },
+        { name: "fcfs", options: {} },
+      ],
+      { threshold: 3, size: 5 },
+    ]);
   });
 
   it("accepts users alone, with fixed and uniform trade sizes", () => {
@@ -155,7 +166,14 @@ describe("scenario files", () => {
     ["a duplicate policy", (s) => (s.policies = ["fcfs", "encrypted", "fcfs"]), "policies[2]"],
     ["no policies", (s) => (s.policies = []), "policies"],
     ["an unknown top-level key", (s) => (s.polices = ["fcfs"]), "polices"],
-    ["an unknown searcher strategy", (s) => (s.searchers = [{ strategy: "arbitrage" }]), "searchers[0].strategy"],
+    ["an unknown searcher strategy", (s) => (s.searchers = [{ strategy: "liquidation" }]), "searchers[0].strategy"],
+    ["an arbitrage with a single pool", (s) => (s.searchers = [{ strategy: "arbitrage" }]), "pools"],
+    ["an arbitrage between two pools on one rollup", (s) => ((s.pools = [s.pool, s.pool]), delete s.pool, (s.searchers = [{ strategy: "arbitrage" }])), "searchers[0].pools"],
+    ["a field of another strategy", (s) => (s.searchers = [{ strategy: "sandwich", atomic: false }]), "searchers[0].atomic"],
+    ["a leg failure probability above 1", (s) => ((s.pools = [s.pool, { ...(s.pool as object), rollup: 1 }]), delete s.pool, (s.searchers = [{ strategy: "arbitrage", legFailureProbability: 2 }])), "searchers[0].legFailureProbability"],
+    ["an unknown policy option", (s) => (s.policies = [{ name: "timeboost", roundSlot: 2 }]), "policies[0].roundSlot"],
+    ["a policy option of the wrong type", (s) => (s.policies = [{ name: "timeboost", delayMs: "soon" }]), "policies[0].delayMs"],
+    ["an unknown policy name", (s) => (s.policies = ["first-come"]), "policies[0]"],
     ["an unknown searcher role", (s) => (s.searchers = [{ strategy: "sandwich", as: "builder" }]), "searchers[0].as"],
     ["both pool and pools", (s) => (s.pools = [s.pool]), "pools"],
     ["neither pool nor pools", (s) => delete s.pool, "pool"],
