@@ -75,12 +75,13 @@ const CLASSROOM_METHODS: ReadonlySet<string> = new Set(["xr_getDevnetInfo", "xr_
 
 /** `xr_getDevnetInfo`: the chains, the sequencer's mode and policy, and the page's URL. */
 export function devnetInfo(devnet: Devnet): DevnetInfo {
-  const { mode, policy } = devnet.config;
+  const { mode } = devnet.config;
   return {
     l1: { chainId: devnet.l1.chainId, rpcUrl: devnet.l1.rpcUrl ?? null },
     rollups: devnet.rollups.map(({ chainId, name, rpcUrl }) => ({ chainId, name, rpcUrl: rpcUrl ?? null })),
     mode: mode.kind,
-    policy,
+    // The policy's own name: a module path in the configuration names the file, not the policy.
+    policy: devnet.sequencer.policy.name,
     ui: uiUrl(devnet.l1.rpcUrl),
     ...(mode.kind === "slots" ? { slotMs: mode.slotMs } : {}),
   };

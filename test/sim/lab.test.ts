@@ -299,7 +299,9 @@ describe("the research lab", function () {
         { amountIn: "20000", slippageBps: 500, pool: 2, slot },
       ]).flat();
       const sums = { atomic: { realised: 0, mean: 0, variance: 0 }, nonAtomic: { realised: 0, mean: 0, variance: 0 } };
-      for (const seed of [1, 2, 3]) {
+      // Legs that ran, out of legs sent: each fails alone with the scenario's probability (a bundle's failure takes both).
+      const legs = { atomic: { ran: 0, sent: 0 }, nonAtomic: { ran: 0, sent: 0 } };
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
         const result = await run({
           name: "arbitrage",
           seed,
@@ -316,13 +318,18 @@ describe("the research lab", function () {
         const [policy] = result.policies;
         expectBooksBalance(policy!);
         for (const plan of policy!.trace.arbitrages) {
-          const legs = policy!.trace.transactions.filter((item) => item.arbitrage === plan.id);
-          const ran = (pool: number) => legs.find((leg) => leg.pool === pool && leg.outcome === "included");
-          const cheap = ran(plan.cheapPool);
-          const dear = ran(plan.dearPool);
-          const inTokens = (dear === undefined ? 0n : wei(dear.amountOut)) - (cheap === undefined ? 0n : wei(cheap.amountIn));
-          const outTokens = (cheap === undefined ? 0n : wei(cheap.amountOut)) - (dear === undefined ? 0n : wei(dear.amountIn));
+          const sent = policy!.trace.transactions.filter((item) => item.arbitrage === plan.id);
+          const ran = (pool: number) => sent.some((leg) => leg.pool === pool && leg.outcome === "included");
+          const [cheap, dear] = [ran(plan.cheapPool), ran(plan.dearPool)];
           const trade = { amountIn: wei(plan.amountIn), amountMid: wei(plan.amountMid), amountOut: wei(plan.amountOut) };
+          // The paper's four outcomes, written out: what each leg that ran moved, the out-token valued at P_ext.
+          const inTokens = (dear ? trade.amountOut : 0n) - (cheap ? trade.amountIn : 0n);
+          const outTokens = (cheap ? trade.amountMid : 0n) - (dear ? trade.amountMid : 0n);
+          // A leg that ran moved exactly the planned amounts: the arbitrage is first in its slot.
+          for (const leg of sent.filter((item) => item.outcome === "included")) {
+            expect(wei(leg.amountOut), `leg of arbitrage ${plan.id}`).to.equal(leg.pool === plan.cheapPool ? trade.amountMid : trade.amountOut);
+          }
+          if (plan.atomic) expect(cheap, `bundle ${plan.id} runs whole or not at all`).to.equal(dear);
           const expected = plan.atomic
             ? expectedArbitrageProfit({ trade, failureProbability: failure, atomic: true })
             : expectedArbitrageProfit({ trade, failureProbability: failure, atomic: false, externalPrice });
@@ -330,13 +337,20 @@ describe("the research lab", function () {
           sum.realised += Number(inTokens) + externalPrice * Number(outTokens);
           sum.mean += expected.mean;
           sum.variance += expected.standardDeviation ** 2;
+          const count = plan.atomic ? legs.atomic : legs.nonAtomic;
+          count.sent += 2;
+          count.ran += Number(cheap) + Number(dear);
         }
       }
       for (const sum of [sums.atomic, sums.nonAtomic]) {
         expect(sum.mean).to.be.greaterThan(0);
         // Four standard deviations: a correct lab fails this about 6 times in 100,000.
-        expect(Math.abs(sum.realised - sum.mean)).to.be.at.most(4 * Math.sqrt(sum.variance) + 1e6);
+        expect(Math.abs(sum.realised - sum.mean)).to.be.at.most(4 * Math.sqrt(sum.variance));
       }
+      // The failure model itself: a bundle runs with probability (1-p)², a lone leg with 1-p (binomial, within four standard deviations).
+      const within = ({ ran, sent }: { ran: number; sent: number }, p: number) => Math.abs(ran - sent * p) <= 4 * Math.sqrt(sent * p * (1 - p));
+      expect(within({ ran: legs.atomic.ran / 2, sent: legs.atomic.sent / 2 }, (1 - failure) ** 2), JSON.stringify(legs.atomic)).to.equal(true);
+      expect(within(legs.nonAtomic, 1 - failure), JSON.stringify(legs.nonAtomic)).to.equal(true);
     });
   });
 });
