@@ -4,7 +4,7 @@
 // mempool against fcfs, devnet start-up against raw chains, restart, and
 // memory growth under a steady load against a Hardhat node, and the contract
 // developer's toolkit (reset between tests, estimates, WebSocket), and the
-// research lab at scale. Every figure
+// research lab at scale and its sweeps on 1 worker against 2. Every figure
 // that has a baseline is printed as a ratio against it, measured in the same
 // run, with its goal beside it.
 import { startDevnet } from "../devnet/devnet.ts";
@@ -142,6 +142,7 @@ console.log("Contract developer's toolkit, over HTTP and WebSocket, against hard
 }
 
 await (await import("./lab.ts")).printLabBenchmark();
+await (await import("./sweep.ts")).printSweepBenchmark();
 await printStartupBenchmark();
 await (await import("./restart.ts")).printRestartBenchmark();
 await (await import("./memory.ts")).printMemoryBenchmark();

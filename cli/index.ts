@@ -2,14 +2,17 @@
 // loads Hardhat, viem clients and the compiled contracts) is imported when
 // that command runs, so `--help` and flag errors work before anything is
 // compiled, and fast.
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ensureContractsBuilt } from "../contracts/artifacts.ts";
 import { DEVNET_DEFAULTS } from "../devnet/config.ts";
 import { XrollupError } from "../errors/base.ts";
 import { ORDERING_POLICIES } from "../sequencer/policies/index.ts";
+import { SweepOptionError } from "../sim/sweep/errors.ts";
+import { parseShard, type Shard } from "../sim/sweep/shard.ts";
 import type { DemoFlags } from "./demo.ts";
 import type { DevnetFlags } from "./devnet.ts";
 import type { ScenarioFlags } from "./scenario.ts";
+import type { SweepMergeFlags, SweepRunFlags } from "./sweep.ts";
 import type { VerifyFlags } from "./verify.ts";
 
 /** Parses a non-negative integer flag, with an error naming the flag. */
@@ -50,7 +53,11 @@ program
   .option("--l1-chain-id <id>", "chain id of L1; rollups take the following ids", integer("--l1-chain-id"), DEVNET_DEFAULTS.l1ChainId)
   .option("--slot-ms <ms>", "slot mode: produce a block on every rollup each MS milliseconds (default: instant mode)", integer("--slot-ms"))
   .option("--batch-ms <ms>", "instant mode: post a batch to L1 every MS milliseconds when something happened", integer("--batch-ms"), DEVNET_DEFAULTS.batchMs)
-  .addOption(new Option("--policy <name>", "ordering policy").choices(Object.keys(ORDERING_POLICIES)).default(DEVNET_DEFAULTS.policy))
+  .option(
+    "--policy <name>",
+    `ordering policy: ${Object.keys(ORDERING_POLICIES).join(", ")}, or a module path (./my-policy.ts) whose default export is an OrderingPolicy (see sequencer/policies/types.ts)`,
+    DEVNET_DEFAULTS.policy,
+  )
   .option("--seed <n>", "seed of the slot seeds (fair-random) and of the encryption committee's keys", integer("--seed"), DEVNET_DEFAULTS.seed)
   .option("--max-message-depth <n>", "how deep messages sent while handling messages may nest", integer("--max-message-depth"), DEVNET_DEFAULTS.maxMessageDepth)
   .option("--sequencers <n>", "members of the sequencer committee (HD keys 20, 21, …), taking turns as leader", integer("--sequencers"), DEVNET_DEFAULTS.sequencers)
@@ -101,6 +108,39 @@ program
     await contractsBuilt();
     const { runScenarioCommand } = await import("./scenario.ts");
     await runScenarioCommand(file, flags);
+  });
+
+/** Parses `--shard i/n`, with the sweep's own error as commander's message. */
+function shardFlag(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    if (error instanceof SweepOptionError) throw new InvalidArgumentError(error.shortMessage);
+    throw error;
+  }
+}
+
+const sweep = program.command("sweep").description("parameter sweeps: a scenario over a grid of values and seeds, on every core, in shards if need be");
+sweep
+  .command("run")
+  .description("run every combination of a sweep file's grid values and seeds; write results.jsonl, results.csv and report.html to --out")
+  .argument("<file>", 'sweep JSON file: { "base": <scenario or its path>, "grid": { "<field path>": [values…] }, "seeds": [numbers…] }')
+  .requiredOption("--out <dir>", "output directory")
+  .option("--jobs <n>", "worker processes at once (default: one per core)", integer("--jobs"))
+  .option("--shard <i/n>", "run only shard i of n (0-based): the runs whose index is i modulo n", shardFlag)
+  .action(async (file: string, flags: SweepRunFlags) => {
+    await contractsBuilt();
+    const { runSweepCommand } = await import("./sweep.ts");
+    await runSweepCommand(file, flags);
+  });
+sweep
+  .command("merge")
+  .description("merge the output directories of a sweep's shards into what one unsharded run writes")
+  .argument("<dirs...>", "the shards' output directories")
+  .requiredOption("--out <dir>", "output directory")
+  .action(async (dirs: string[], flags: SweepMergeFlags) => {
+    const { mergeSweepCommand } = await import("./sweep.ts");
+    await mergeSweepCommand(dirs, flags);
   });
 
 program

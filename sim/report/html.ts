@@ -46,31 +46,25 @@ const COLORS: Readonly<Record<MetricKey, string>> = {
   transactions: "#64748b",
 };
 
-const STYLE = `
+/**
+ * The look the lab's HTML reports share (the scenario report and the sweep
+ * report): page, headings, facts, tables, figures and the charts' SVG.
+ */
+export const BASE_STYLE = `
 :root { color-scheme: light; --ink: #0f172a; --muted: #475569; --line: #e2e8f0; --panel: #f8fafc; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: #fff; }
 main { max-width: 940px; margin: 0 auto; padding: 32px 24px 48px; }
 h1 { font-size: 26px; margin: 0 0 2px; }
-h2 { font-size: 18px; margin: 36px 0 12px; }
 .kicker { color: var(--muted); margin: 0 0 16px; font-size: 13px; letter-spacing: .06em; text-transform: uppercase; }
 .facts { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 0; padding: 14px 18px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
 .facts div { display: flex; flex-direction: column; }
 .facts dt { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
 .facts dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { padding: 7px 12px; border-bottom: 1px solid var(--line); }
 thead th { text-align: right; font-weight: 600; border-bottom: 2px solid #cbd5e1; }
 thead th:first-child, tbody th { text-align: left; font-weight: 500; }
 td { text-align: right; }
-tbody tr:hover { background: var(--panel); }
-.wide { overflow-x: auto; }
-#censorship { font-size: 14px; }
-#censorship th, #censorship td { padding: 6px 6px; }
-#censorship thead th { font-size: 12px; }
-#censorship thead th:nth-child(-n+2) { text-align: left; font-weight: 500; }
-#censorship tbody th { white-space: nowrap; }
-.negative { color: #b91c1c; }
 .note { color: var(--muted); font-size: 13px; }
 figure { margin: 0 0 28px; padding: 16px 16px 8px; border: 1px solid var(--line); border-radius: 8px; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
@@ -80,10 +74,23 @@ svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .grid.zero { stroke: #334155; stroke-width: 1.5; }
 svg .axis { stroke: #94a3b8; }
 svg .tick { font-size: 12px; fill: var(--muted); }
-svg .category { font-size: 13px; fill: var(--ink); font-weight: 600; }
 svg .axis-label { font-size: 13px; fill: var(--muted); }
 svg .legend { font-size: 13px; fill: var(--ink); }
 svg .empty { font-size: 14px; fill: var(--muted); }
+`;
+
+const STYLE = `${BASE_STYLE}
+h2 { font-size: 18px; margin: 36px 0 12px; }
+th, td { padding: 7px 12px; border-bottom: 1px solid var(--line); }
+tbody tr:hover { background: var(--panel); }
+.wide { overflow-x: auto; }
+#censorship { font-size: 14px; }
+#censorship th, #censorship td { padding: 6px 6px; }
+#censorship thead th { font-size: 12px; }
+#censorship thead th:nth-child(-n+2) { text-align: left; font-weight: 500; }
+#censorship tbody th { white-space: nowrap; }
+.negative { color: #b91c1c; }
+svg .category { font-size: 13px; fill: var(--ink); font-weight: 600; }
 svg .value { font-size: 11px; fill: var(--ink); font-variant-numeric: tabular-nums; }
 dl.policies dt { font-weight: 600; }
 dl.policies dd { margin: 0 0 8px; color: var(--muted); }

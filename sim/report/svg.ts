@@ -51,10 +51,11 @@ export interface Scale {
   ticks: number[];
 }
 
-const WIDTH = 880;
-const HEIGHT = 340;
-const MARGIN = { top: 48, right: 20, bottom: 58 };
-const PLOT_HEIGHT = HEIGHT - MARGIN.top - MARGIN.bottom;
+/** Size of every chart of the lab's reports, and the plot's top and bottom margins. */
+export const CHART = { width: 880, height: 340, top: 48, bottom: 58 } as const;
+/** Height of the plot area. */
+export const PLOT_HEIGHT = CHART.height - CHART.top - CHART.bottom;
+const MARGIN_RIGHT = 20;
 // Room left of the tick labels for the rotated axis title.
 const AXIS_TITLE_WIDTH = 40;
 // Width of one character of a 12px tick label, generously (digits and separators).
@@ -121,7 +122,64 @@ export function formatTick(value: number, step: number): string {
   return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
-const fixed = (n: number) => Number(n.toFixed(2)).toString();
+/** A coordinate with at most two decimals, as the charts write them. */
+export const fixed = (n: number) => Number(n.toFixed(2)).toString();
+
+/** A chart's value axis: where the plot starts (right of the widest tick label), its width, the y of a value, and its gridlines and tick labels. */
+export interface ValueAxis {
+  left: number;
+  plotWidth: number;
+  y: (value: number) => number;
+  parts: string[];
+}
+
+/** The value axis of `scale`, leaving `marginRight` at the right of the plot. */
+export function valueAxis(scale: Scale, marginRight: number = MARGIN_RIGHT): ValueAxis {
+  const tickLabels = scale.ticks.map((tick) => formatTick(tick, scale.step));
+  // The plot starts right of the widest tick label, so long labels never run into the axis title.
+  const left = AXIS_TITLE_WIDTH + TICK_CHAR_WIDTH * Math.max(...tickLabels.map((label) => label.length)) + 10;
+  const plotWidth = CHART.width - left - marginRight;
+  const y = (value: number) => CHART.top + ((scale.max - value) / (scale.max - scale.min)) * PLOT_HEIGHT;
+  const parts = scale.ticks.flatMap((tick, i) => {
+    const ty = y(tick);
+    return [
+      `<line class="grid${tick === 0 ? " zero" : ""}" x1="${left}" x2="${left + plotWidth}" y1="${fixed(ty)}" y2="${fixed(ty)}"/>`,
+      `<text class="tick" x="${left - 8}" y="${fixed(ty + 4)}" text-anchor="end">${escapeXml(tickLabels[i] ?? "")}</text>`,
+    ];
+  });
+  return { left, plotWidth, y, parts };
+}
+
+/** The value axis line, both axis titles, and a legend of the series' colours. */
+export function axesAndLegend(frame: { left: number; plotWidth: number; xLabel: string; yLabel: string; legend: readonly { label: string; color: string }[] }): string[] {
+  const { left, plotWidth, xLabel, yLabel, legend } = frame;
+  const parts = [
+    `<line class="axis" x1="${left}" x2="${left}" y1="${CHART.top}" y2="${CHART.top + PLOT_HEIGHT}"/>`,
+    `<text class="axis-label" x="${left + plotWidth / 2}" y="${CHART.height - 10}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text class="axis-label" transform="translate(18 ${CHART.top + PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+  ];
+  let legendX = left;
+  for (const entry of legend) {
+    parts.push(
+      `<rect class="swatch" x="${legendX}" y="14" width="14" height="14" rx="2" fill="${escapeXml(entry.color)}"/>`,
+      `<text class="legend" x="${legendX + 20}" y="26">${escapeXml(entry.label)}</text>`,
+    );
+    // Wide enough for the label at the legend's font size, plus a gap.
+    legendX += 20 + entry.label.length * 7.5 + 24;
+  }
+  return parts;
+}
+
+/** The `<svg>` element of a chart, titled for screen readers; `attributes` are extra attributes, already escaped. */
+export function chartSvg(chart: { id: string; title: string; className: string; attributes?: string; parts: readonly string[] }): string {
+  const { id, title, className, attributes = "", parts } = chart;
+  return [
+    `<svg id="${escapeXml(id)}" class="${className}"${attributes} viewBox="0 0 ${CHART.width} ${CHART.height}" width="${CHART.width}" height="${CHART.height}" role="img" aria-labelledby="${escapeXml(id)}-title">`,
+    `<title id="${escapeXml(id)}-title">${escapeXml(title)}</title>`,
+    ...parts,
+    "</svg>",
+  ].join("\n");
+}
 
 /**
  * Draws a grouped bar chart: one group per category, one bar per series in
@@ -141,24 +199,11 @@ export function barChart({ id, title, yLabel, xLabel, categories, series, intege
     series.flatMap((s) => s.values.map((v) => v.value)),
     { integer },
   );
-  const tickLabels = scale.ticks.map((tick) => formatTick(tick, scale.step));
-  // The plot starts right of the widest tick label, so long labels never run into the axis title.
-  const left = AXIS_TITLE_WIDTH + TICK_CHAR_WIDTH * Math.max(...tickLabels.map((label) => label.length)) + 10;
-  const plotWidth = WIDTH - left - MARGIN.right;
-  const y = (value: number) => MARGIN.top + ((scale.max - value) / (scale.max - scale.min)) * PLOT_HEIGHT;
+  const { left, plotWidth, y, parts } = valueAxis(scale);
   const zero = y(0);
   const groupWidth = plotWidth / Math.max(1, categories.length);
   const allZero = series.every((s) => s.values.every((v) => v.value === 0));
   const barWidth = Math.min(MAX_BAR_WIDTH, (groupWidth * 0.72) / Math.max(1, series.length));
-  const parts: string[] = [];
-
-  scale.ticks.forEach((tick, i) => {
-    const ty = y(tick);
-    parts.push(
-      `<line class="grid${tick === 0 ? " zero" : ""}" x1="${left}" x2="${left + plotWidth}" y1="${fixed(ty)}" y2="${fixed(ty)}"/>`,
-      `<text class="tick" x="${left - 8}" y="${fixed(ty + 4)}" text-anchor="end">${escapeXml(tickLabels[i] ?? "")}</text>`,
-    );
-  });
 
   categories.forEach((category, c) => {
     const groupLeft = left + c * groupWidth + (groupWidth - barWidth * series.length) / 2;
@@ -177,32 +222,12 @@ export function barChart({ id, title, yLabel, xLabel, categories, series, intege
         `<text class="value" x="${fixed(x + barWidth / 2)}" y="${fixed(value < 0 ? end + 14 : end - 5)}" text-anchor="middle">${escapeXml(bar.text)}</text>`,
       );
     });
-    parts.push(`<text class="category" x="${fixed(left + (c + 0.5) * groupWidth)}" y="${MARGIN.top + PLOT_HEIGHT + 20}" text-anchor="middle">${escapeXml(category)}</text>`);
+    parts.push(`<text class="category" x="${fixed(left + (c + 0.5) * groupWidth)}" y="${CHART.top + PLOT_HEIGHT + 20}" text-anchor="middle">${escapeXml(category)}</text>`);
   });
 
   if (allZero) {
-    parts.push(`<text class="empty" x="${fixed(left + plotWidth / 2)}" y="${fixed(MARGIN.top + PLOT_HEIGHT / 2)}" text-anchor="middle">All values are zero</text>`);
+    parts.push(`<text class="empty" x="${fixed(left + plotWidth / 2)}" y="${fixed(CHART.top + PLOT_HEIGHT / 2)}" text-anchor="middle">All values are zero</text>`);
   }
-  parts.push(
-    `<line class="axis" x1="${left}" x2="${left}" y1="${MARGIN.top}" y2="${MARGIN.top + PLOT_HEIGHT}"/>`,
-    `<text class="axis-label" x="${left + plotWidth / 2}" y="${HEIGHT - 10}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
-    `<text class="axis-label" transform="translate(18 ${MARGIN.top + PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
-  );
-
-  let legendX = left;
-  for (const s of series) {
-    parts.push(
-      `<rect class="swatch" x="${legendX}" y="14" width="14" height="14" rx="2" fill="${escapeXml(s.color)}"/>`,
-      `<text class="legend" x="${legendX + 20}" y="26">${escapeXml(s.label)}</text>`,
-    );
-    // Wide enough for the label at the legend's font size, plus a gap.
-    legendX += 20 + s.label.length * 7.5 + 24;
-  }
-
-  return [
-    `<svg id="${escapeXml(id)}" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="${escapeXml(id)}-title">`,
-    `<title id="${escapeXml(id)}-title">${escapeXml(title)}</title>`,
-    ...parts,
-    "</svg>",
-  ].join("\n");
+  parts.push(...axesAndLegend({ left, plotWidth, xLabel, yLabel, legend: series }));
+  return chartSvg({ id, title, className: "chart", parts });
 }

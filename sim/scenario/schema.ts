@@ -22,6 +22,7 @@ import { DEVNET_DEFAULTS, MAX_SEQUENCERS } from "../../devnet/config.ts";
 import { JSON_RPC_ERROR_CODES, XrollupError } from "../../errors/base.ts";
 import { InvalidFaultError, type ParsedFault, parseFault } from "../../sequencer/faults.ts";
 import { isPolicyModulePath, ORDERING_POLICIES, resolvePolicy } from "../../sequencer/policies/index.ts";
+import { preview, unknownFieldReason } from "../json-fields.ts";
 import { GWEI_DECIMALS, parseDecimal, TOKEN_DECIMALS } from "../tokens.ts";
 import { jsonSyntaxErrorOffset, positionAt } from "./json-error.ts";
 
@@ -261,27 +262,8 @@ export class ScenarioError extends XrollupError {
 
 type JsonObject = Record<string, unknown>;
 
-function preview(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
 function fail(field: string, expected: string, value: unknown): never {
   throw new ScenarioError({ field, reason: `expected ${expected}, got ${preview(value)}` });
-}
-
-// Levenshtein distance, to suggest the field a typo meant.
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 const join = (path: string, key: string): string => (path === "" ? key : `${path}.${key}`);
@@ -292,9 +274,7 @@ function object(value: unknown, path: string, known: readonly string[]): JsonObj
   const record = value as JsonObject;
   for (const key of Object.keys(record)) {
     if (known.includes(key)) continue;
-    const suggestion = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
-    const hint = suggestion === undefined ? "" : `did you mean "${suggestion}"? `;
-    throw new ScenarioError({ field: join(path, key), reason: `unknown field; ${hint}(known fields: ${known.join(", ")})` });
+    throw new ScenarioError({ field: join(path, key), reason: unknownFieldReason(key, known) });
   }
   return record;
 }
