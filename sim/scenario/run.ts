@@ -9,7 +9,7 @@ import {
   toHex,
   type TransactionReceipt,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { artifact, sharedInboxArtifact } from "../../contracts/artifacts.ts";
 import { deployMarket, type Market, readReserves } from "../../demo/market.ts";
 import { type Devnet, type DevnetChain, startDevnet } from "../../devnet/devnet.ts";
@@ -225,6 +225,7 @@ class PolicyRun {
   #devnet!: Devnet;
   #random!: Random;
   readonly #nonces = new Map<string, number>();
+  readonly #signers = new Map<Hex, PrivateKeyAccount>();
   readonly #markets: Market[] = [];
   readonly #searchers: Searcher[] = [];
   readonly #sent: Sent[] = [];
@@ -309,8 +310,17 @@ class PolicyRun {
     return nonce;
   }
 
+  /** viem's account for a key, kept: deriving its public key costs more than signing. */
+  #signer(account: DevAccount): PrivateKeyAccount {
+    const known = this.#signers.get(account.privateKey);
+    if (known !== undefined) return known;
+    const signer = privateKeyToAccount(account.privateKey);
+    this.#signers.set(account.privateKey, signer);
+    return signer;
+  }
+
   async #sign(rollup: DevnetChain, account: DevAccount, request: { to?: Address; data?: Hex; value?: bigint; tip: bigint; gas?: bigint }): Promise<Signed> {
-    const raw = await privateKeyToAccount(account.privateKey).signTransaction({
+    const raw = await this.#signer(account).signTransaction({
       type: "eip1559",
       chainId: rollup.chainId,
       nonce: await this.#nextNonce(rollup, account),
