@@ -1,5 +1,6 @@
-// Sweep scaling: the same sweep of 40 runs of a small scenario with 1 worker
-// process and with 2, timed from start to written output (workers' start-up
+// Sweep scaling: the same sweep of 40 runs with 1 worker process and with 2,
+// for one-slot runs (where the workers' start-up weighs most) and for 5-slot
+// runs of a busier market, timed from start to written output (start-up
 // included, as a user waits for it), rounds interleaved, best of each with
 // the spread. Run alone: `node --import tsx bench/sweep.ts`
 // (BENCH_SWEEP_ROUNDS, BENCH_SWEEP_SEEDS).
@@ -17,10 +18,32 @@ function benchBase(): { [key: string]: unknown } {
   return { ...example, policies: ["fcfs", "priority-fee"] };
 }
 
+/** A busier market of 5 slots: 20 users on two pools, a victim, a sandwich and a back-run searcher, under two policies. */
+const BUSY_BASE = {
+  name: "bench-busy",
+  seed: 1,
+  rollups: 3,
+  slots: 5,
+  pools: [
+    { rollup: 0, reserveIn: "1000000", reserveOut: "1000000" },
+    { rollup: 1, reserveIn: "1000000", reserveOut: "1000000" },
+  ],
+  victims: [{ amountIn: "10000", slippageBps: 100, slot: 2 }],
+  users: { count: 20, arrivalPerSlot: 3, tradeSize: { distribution: "lognormal", median: "2000", sigma: 0.8 }, slippageBps: 100, depositOn: "none" },
+  searchers: [{ strategy: "sandwich" }, { strategy: "backrun", pools: [0, 1] }],
+  policies: ["fcfs", "priority-fee"],
+};
+
+/** The two sweeps measured: one-slot runs, where workers' start-up weighs most, and 5-slot runs of a busier market. */
+const BENCH_BASES = [
+  { label: "a one-slot sandwich scenario", base: benchBase },
+  { label: "a 5-slot market with 20 users and two searchers", base: () => BUSY_BASE },
+];
+
 /** 5 slippages × `seeds` seeds (8 by default: 40 runs). */
-function benchSweep(seeds: number): Sweep {
+function benchSweep(seeds: number, base: { [key: string]: unknown }): Sweep {
   return parseSweep({
-    base: benchBase(),
+    base,
     grid: { "victims[0].slippageBps": [25, 50, 100, 200, 400] },
     seeds: Array.from({ length: seeds }, (_, i) => i + 1),
   });
@@ -51,8 +74,8 @@ async function timeSweep(sweep: Sweep, jobs: number): Promise<number> {
  * alternating which goes first so that neither always runs on a warmer
  * machine.
  */
-export async function measureSweepScaling(rounds: number, seeds: number): Promise<SweepScaling> {
-  const sweep = benchSweep(seeds);
+export async function measureSweepScaling(rounds: number, seeds: number, base: { [key: string]: unknown } = benchBase()): Promise<SweepScaling> {
+  const sweep = benchSweep(seeds, base);
   const oneJobMs: number[] = [];
   const twoJobsMs: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -69,16 +92,15 @@ export async function measureSweepScaling(rounds: number, seeds: number): Promis
 export async function printSweepBenchmark(): Promise<void> {
   const rounds = Number(process.env.BENCH_SWEEP_ROUNDS ?? 3);
   const seeds = Number(process.env.BENCH_SWEEP_SEEDS ?? 8);
-  console.log(
-    `Sweep scaling: ${5 * seeds} runs of a one-slot sandwich scenario under 2 policies, --jobs 1 against --jobs 2 on ${availableParallelism()} cores, ` +
-      `start to written output, best of ${rounds} interleaved rounds`,
-  );
-  const { oneJobMs, twoJobsMs } = await measureSweepScaling(rounds, seeds);
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   const line = (times: number[]) => `${seconds(Math.min(...times))} s (spread ${seconds(Math.min(...times))}-${seconds(Math.max(...times))} s)`;
-  console.log(`  --jobs 1: ${line(oneJobMs)}`);
-  console.log(`  --jobs 2: ${line(twoJobsMs)}`);
-  console.log(`  speed-up --jobs 2 / --jobs 1: ${(Math.min(...oneJobMs) / Math.min(...twoJobsMs)).toFixed(2)}x (goal ≥ 1.7)`);
+  for (const { label, base } of BENCH_BASES) {
+    console.log(`Sweep scaling: ${5 * seeds} runs of ${label}, --jobs 1 against --jobs 2 on ${availableParallelism()} cores, start to written output, best of ${rounds} interleaved rounds`);
+    const { oneJobMs, twoJobsMs } = await measureSweepScaling(rounds, seeds, base());
+    console.log(`  --jobs 1: ${line(oneJobMs)}`);
+    console.log(`  --jobs 2: ${line(twoJobsMs)}`);
+    console.log(`  speed-up --jobs 2 / --jobs 1: ${(Math.min(...oneJobMs) / Math.min(...twoJobsMs)).toFixed(2)}x (goal ≥ 1.7)`);
+  }
 }
 
 // Run as a script (not imported by bench/index.ts): the benchmark alone.
