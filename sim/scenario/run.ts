@@ -452,14 +452,14 @@ class PolicyRun {
 
   async #submit(signed: Signed, receivedAt: number, what: SentWhat): Promise<Sent> {
     const sequencer = this.#devnet.sequencer;
-    const base = { ...what, receivedAt, transactionHash: signed.hash, raw: signed.raw, from: signed.from, to: signed.to, rollup: signed.rollup, bundled: false, attempt: this.#attempts(signed.hash) };
-    let sent: Sent;
+    const sent = this.#record(signed, receivedAt, what, false);
     if (this.#kind === "encrypted") {
       const randomness = keccak256(toHex(`${this.#random.next()}`));
       const ciphertext = encryptTransaction(sequencer.committeeKey.publicKey, signed.raw, randomness);
-      sent = { ...base, id: await sequencer.submitEncrypted(ciphertext, { receivedAt }), encrypted: true };
+      sent.id = await sequencer.submitEncrypted(ciphertext, { receivedAt });
+      sent.encrypted = true;
     } else {
-      sent = { ...base, id: await sequencer.submitRawTransaction(signed.rollup.chainId, signed.raw, { receivedAt }), encrypted: false };
+      await sequencer.submitRawTransaction(signed.rollup.chainId, signed.raw, { receivedAt });
     }
     this.#sent.push(sent);
     return sent;
@@ -913,6 +913,7 @@ class PolicyRun {
       if (bid.hashes.length === 0 || this.#devnet.sequencer.bidStatus(bid.id)?.status !== "lost") continue;
       const lost = new Set<Hex>(bid.hashes);
       for (let index = this.#sent.length - 1; index >= 0; index--) if (lost.has(this.#sent[index]!.transactionHash)) this.#sent.splice(index, 1);
+      for (const hash of lost) this.#sendCounts.set(hash, (this.#sendCounts.get(hash) ?? 1) - 1);
       bid.hashes = [];
     }
     for (let sequencerSlot = firstSequencerSlot; sequencerSlot <= lastSequencerSlot; sequencerSlot++) {
