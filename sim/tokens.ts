@@ -38,6 +38,21 @@ export function parseDecimal(text: string, decimals: number): bigint | undefined
 }
 
 /**
+ * Reads back an amount as {@link formatTokens} writes it (a sign, then a
+ * plain decimal with up to 18 decimals) in wei; `undefined` for anything else.
+ *
+ * @example
+ * ```ts
+ * parseTokens("-0.000000000000000001"); // -1n
+ * ```
+ */
+export function parseTokens(text: string): bigint | undefined {
+  const negative = text.startsWith("-");
+  const wei = parseDecimal(negative ? text.slice(1) : text, TOKEN_DECIMALS);
+  return wei === undefined ? undefined : negative ? -wei : wei;
+}
+
+/**
  * Formats a wei amount as whole tokens with all 18 decimals, e.g.
  * `12500000000000000000n` → `"12.500000000000000000"`; negative amounts get a
  * leading `-`. This is the exact form used in JSON results.

@@ -5,7 +5,7 @@
  * text table and the HTML page so both always show the same numbers.
  */
 import { XrollupError } from "../../errors/base.ts";
-import { parseDecimal, TOKEN_DECIMALS } from "../tokens.ts";
+import { parseTokens, TOKEN_DECIMALS } from "../tokens.ts";
 import type { PolicyResult, ScenarioResult } from "./types.ts";
 
 /** The metrics a report shows, in row order. */
@@ -85,10 +85,9 @@ export function shortTokens(wei: bigint): string {
 
 /** Reads a signed decimal token amount from a result into wei. */
 function amount(policy: PolicyResult, field: string, text: string): bigint {
-  const negative = text.startsWith("-");
-  const wei = parseDecimal(negative ? text.slice(1) : text, TOKEN_DECIMALS);
+  const wei = parseTokens(text);
   if (wei === undefined) throw new ReportDataError({ policy: policy.policy, field, value: text });
-  return negative ? -wei : wei;
+  return wei;
 }
 
 /** A cell for an amount of the result (a decimal string with 18 decimals), named `field` in errors. */

@@ -54,6 +54,10 @@ export interface TraceTransaction {
   pool?: number;
   /** The scripted victim it is (victims) or targets (searchers), as an index into `victims`. */
   victim?: number;
+  /** Searchers' transactions: which searcher, as an index into the scenario's `searchers`. */
+  searcher?: number;
+  /** A front-run, back-run or back-run leg: the hash of the victim's or user's transaction it targets. */
+  target?: string;
   /** The slot it was sent in. */
   sentSlot: number;
   arrivalMs: number;

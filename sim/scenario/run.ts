@@ -29,6 +29,8 @@ import { labAccount, VICTIM_ACCOUNTS, victimAccount } from "./accounts.ts";
 import { applyFaults, censoredBy, censorship, censorWindows, type Inclusion, percentile } from "./faults.ts";
 import { blockNumbers, type BlockRange, type Holder, type LedgerToken, ledgerEntry, readBalances } from "./ledger.ts";
 import { arbitragePlacement, backrunPlacement, type PolicyView, sandwichPlacement } from "./placement.ts";
+import { COINBASE_LABEL, holdings, sequencerRevenue } from "./accounting.ts";
+import { arbitrageOutcomes, succeededSandwiches } from "./outcomes.ts";
 import { type PlannedTrade, planTrades } from "./plan.ts";
 import type { Scenario, ScenarioConfiguration, ScenarioPolicy, ScenarioSearcher } from "./schema.ts";
 
@@ -638,8 +640,8 @@ class PolicyRun {
       victimLoss: formatTokens(victimLoss),
       victimsDropped: { count: victimsDropped, wouldHaveReceived: formatTokens(wouldHaveReceived) },
       sandwichesAttempted,
-      sandwichesSucceeded: this.#succeededSandwiches(trace.transactions),
-      arbitrages: this.#arbitrageOutcomes(trace.transactions),
+      sandwichesSucceeded: succeededSandwiches(trace.transactions),
+      arbitrages: arbitrageOutcomes(trace.transactions),
       dropped: trace.transactions.filter((item) => item.outcome === "dropped").length,
       droppedByReason,
       latencyMs: { p50: at(latencies, 50), p99: at(latencies, 99) },
@@ -974,7 +976,11 @@ class PolicyRun {
   async #trace(): Promise<PolicyTrace> {
     const scenario = this.#scenario;
     const transactions: TraceTransaction[] = [];
+    // The transaction of each victim's or user's trade, which searchers' transactions target.
+    const tradeHashes = new Map(this.#sent.filter((item) => item.role === "victim" || item.role === "user").map((item) => [item.trade, item.transactionHash]));
     for (const item of this.#sent) {
+      const searcherSent = item.searcher !== undefined;
+      const target = searcherSent && item.trade !== undefined ? tradeHashes.get(item.trade) : undefined;
       const status = this.#statusOf(item);
       const outcome = status?.status === "included" ? "included" : status?.status === "dropped" ? "dropped" : "pending";
       const inclusion = outcome === "included" ? this.#inclusions.get(item.transactionHash) : undefined;
@@ -989,6 +995,8 @@ class PolicyRun {
         rollup: this.#devnet.rollups.indexOf(item.rollup),
         ...(item.pool === undefined ? {} : { pool: item.pool }),
         ...(item.trade !== undefined && this.#trades[item.trade]!.trader.kind === "victim" ? { victim: this.#trades[item.trade]!.trader.index } : {}),
+        ...(searcherSent ? { searcher: item.searcher } : {}),
+        ...(target === undefined ? {} : { target }),
         sentSlot: item.slot,
         arrivalMs: item.receivedAt,
         outcome,
@@ -1013,22 +1021,10 @@ class PolicyRun {
    * fees.
    */
   async #accounting(ledger: readonly LedgerEntry[], range: BlockRange) {
-    const wei = (text: string | undefined) => (text === undefined ? 0n : parseWei(text));
-    // One price for the out-token, as the pools are one pair on several rollups: the pools' aggregate mid price (liquidity-weighted).
     const finalReserves = await Promise.all(this.#markets.map(readReserves));
-    const priceIn = finalReserves.reduce((sum, reserves) => sum + reserves.reserveIn, 0n);
-    const priceOut = finalReserves.reduce((sum, reserves) => sum + reserves.reserveOut, 0n);
     const bySearcher: SearcherResult[] = [];
     for (const searcher of this.#searchers) {
-      const label = `searcher ${searcher.index}`;
-      let realised = 0n;
-      let inventory = 0n;
-      for (const index of finalReserves.keys()) {
-        realised += wei(ledger.find((entry) => entry.token === `IN (pool ${index})`)!.changes[label]);
-        inventory += wei(ledger.find((entry) => entry.token === `OUT (pool ${index})`)!.changes[label]);
-      }
-      // The final mid price: what the pools quote for the next infinitesimal trade, without slippage.
-      const inventoryValue = (inventory * priceIn) / priceOut;
+      const { realised, inventory, inventoryValue } = holdings(ledger, `searcher ${searcher.index}`, finalReserves);
       let gas = 0n;
       let paid = 0n;
       for (const item of this.#sent) {
@@ -1046,12 +1042,7 @@ class PolicyRun {
     const refunds = this.#sent
       .filter((item) => item.action === "auction-payment" && item.to.toLowerCase() !== this.#coinbase.toLowerCase() && this.#statusOf(item)?.status === "included")
       .reduce((sum, item) => sum + item.amountIn!, 0n);
-    const eth = ledger.filter((entry) => entry.token.startsWith("ETH"));
-    // Base fees: what EDR burns, and an L2 sequencer keeps. Tips: what the block producer gained, less the auction payments it received.
-    const fees = eth.reduce((sum, entry) => sum + wei(entry.burnt), 0n);
-    const producerGain = eth.reduce((sum, entry) => sum + wei(entry.changes[COINBASE_LABEL]), 0n);
-    const auctions = paid - refunds;
-    const tips = producerGain - auctions;
+    const revenue = sequencerRevenue(ledger, paid - refunds);
     let lpIn = 0n;
     let lpOut = 0n;
     for (const market of this.#markets) {
@@ -1080,46 +1071,14 @@ class PolicyRun {
         gasCost: formatTokens(entry.gas),
         auctionPayments: formatTokens(entry.paid),
       })),
-      sequencerRevenue: { fees: formatTokens(fees), tips: formatTokens(tips), auctions: formatTokens(auctions), total: formatTokens(fees + tips + auctions) },
+      sequencerRevenue: {
+        fees: formatTokens(revenue.fees),
+        tips: formatTokens(revenue.tips),
+        auctions: formatTokens(revenue.auctions),
+        total: formatTokens(revenue.total),
+      },
       userRefunds: formatTokens(refunds),
       lpFees: { inToken: formatTokens(lpIn), outToken: formatTokens(lpOut) },
-    };
-  }
-
-  /** Sandwiches whose front-run, victim and back-run were all included, in that global order. */
-  #succeededSandwiches(transactions: readonly TraceTransaction[]): number {
-    const bySandwich = new Map<string, Partial<Record<"front" | "victim" | "back", number>>>();
-    const byHash = new Map(this.#sent.map((item) => [item.transactionHash as string, item]));
-    for (const item of transactions) {
-      if (item.outcome !== "included" || item.globalSeq === null) continue;
-      const sent = byHash.get(item.hash)!;
-      if (sent.trade === undefined) continue;
-      const part = item.action === "front-run" ? "front" : item.action === "back-run" ? "back" : item.action === "swap" || item.action === "swap-and-deposit" ? "victim" : undefined;
-      if (part === undefined) continue;
-      const keys = part === "victim" ? this.#searchers.map((searcher) => `${sent.trade}/${searcher.index}`) : [`${sent.trade}/${sent.searcher}`];
-      for (const key of keys) {
-        const entry = bySandwich.get(key) ?? {};
-        entry[part] = item.globalSeq;
-        bySandwich.set(key, entry);
-      }
-    }
-    return [...bySandwich.values()].filter(({ front, victim, back }) => front !== undefined && victim !== undefined && back !== undefined && front < victim && victim < back).length;
-  }
-
-  /** Arbitrages sent, completed (every leg ran) and partial (a leg ran, another did not). */
-  #arbitrageOutcomes(transactions: readonly TraceTransaction[]): PolicyResult["arbitrages"] {
-    const legs = new Map<number, boolean[]>();
-    const byHash = new Map(this.#sent.map((item) => [item.transactionHash as string, item]));
-    for (const item of transactions) {
-      const sent = byHash.get(item.hash)!;
-      if (sent.arbitrage === undefined) continue;
-      legs.set(sent.arbitrage, [...(legs.get(sent.arbitrage) ?? []), item.outcome === "included"]);
-    }
-    const outcomes = [...legs.values()];
-    return {
-      attempted: outcomes.length,
-      completed: outcomes.filter((ran) => ran.every(Boolean)).length,
-      partial: outcomes.filter((ran) => ran.some(Boolean) && !ran.every(Boolean)).length,
     };
   }
 
@@ -1163,9 +1122,6 @@ class PolicyRun {
   }
 }
 
-/** The books' name for the rollups' block producer. */
-const COINBASE_LABEL = "block producer (coinbase)";
-
 /** The optimal arbitrage between two pools' reserves, in whichever direction pays; `buyOnFirst` says where the out-token is bought. */
 function arbitrageBetween(first: ArbitragePool, second: ArbitragePool) {
   const pools = [first, second] as const;
@@ -1178,14 +1134,6 @@ function arbitrageBetween(first: ArbitragePool, second: ArbitragePool) {
 function cheat(rollup: DevnetChain, method: string, params: readonly unknown[]): Promise<unknown> {
   const request = rollup.provider.request as (arguments_: { method: string; params: readonly unknown[] }) => Promise<unknown>;
   return request({ method, params });
-}
-
-/** A decimal string of tokens (or ETH), as `formatTokens` writes it, back in wei. */
-function parseWei(text: string): bigint {
-  const negative = text.startsWith("-");
-  const [whole = "0", fraction = ""] = (negative ? text.slice(1) : text).split(".");
-  const value = BigInt(whole) * 10n ** 18n + BigInt(fraction.padEnd(18, "0").slice(0, 18) || "0");
-  return negative ? -value : value;
 }
 
 // The ABIs are read when a run needs them, never when this module loads: the
