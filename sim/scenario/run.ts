@@ -228,6 +228,7 @@ class PolicyRun {
   #random!: Random;
   readonly #nonces = new Map<string, number>();
   readonly #signers = new Map<Hex, PrivateKeyAccount>();
+  readonly #receipts = new Map<Hex, Promise<TransactionReceipt>>();
   readonly #markets: Market[] = [];
   readonly #searchers: Searcher[] = [];
   readonly #sent: Sent[] = [];
@@ -489,6 +490,15 @@ class PolicyRun {
       bundled,
       attempt: this.#attempts(signed.hash),
     };
+  }
+
+  /** An included transaction's receipt, read once: the losses, the trace and the accounting all read them. */
+  #receipt(rollup: DevnetChain, hash: Hex): Promise<TransactionReceipt> {
+    const known = this.#receipts.get(hash);
+    if (known !== undefined) return known;
+    const receipt = rollup.publicClient.getTransactionReceipt({ hash });
+    this.#receipts.set(hash, receipt);
+    return receipt;
   }
 
   /** How many times the run already sent a transaction with this hash (counting this send). */
@@ -986,7 +996,7 @@ class PolicyRun {
       const inclusion = outcome === "included" ? this.#inclusions.get(item.transactionHash) : undefined;
       let output: { amountOut: bigint; refunded?: string } | undefined;
       if (outcome === "included" && item.pool !== undefined && item.action !== "clear") {
-        output = await this.#tradeOutput(item, await item.rollup.publicClient.getTransactionReceipt({ hash: item.transactionHash }));
+        output = await this.#tradeOutput(item, await this.#receipt(item.rollup, item.transactionHash));
       }
       transactions.push({
         hash: item.transactionHash,
@@ -1031,7 +1041,7 @@ class PolicyRun {
         if (item.searcher !== searcher.index || item.role === "victim" || item.role === "user") continue;
         const status = this.#statusOf(item);
         if (status?.status !== "included") continue;
-        const receipt = await item.rollup.publicClient.getTransactionReceipt({ hash: status.hash });
+        const receipt = await this.#receipt(item.rollup, status.hash);
         gas += receipt.gasUsed * receipt.effectiveGasPrice;
         if (item.action === "auction-payment") paid += item.amountIn!;
       }
@@ -1098,7 +1108,7 @@ class PolicyRun {
     let loss = 0n;
     for (const { item, status } of included) {
       const trade = this.#trades[item.trade!]!;
-      const receipt = await item.rollup.publicClient.getTransactionReceipt({ hash: status!.hash });
+      const receipt = await this.#receipt(item.rollup, status!.hash);
       const pool = pools[trade.pool]!;
       const unattacked = getAmountOut(trade.amountIn, pool.reserveIn, pool.reserveOut);
       Object.assign(pool, afterSwap(pool, trade.amountIn));
