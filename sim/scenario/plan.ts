@@ -26,8 +26,8 @@ export interface PlannedTrade {
   forceAfterSlots: number | undefined;
 }
 
-/** Priority fee every random user offers, in wei. */
-const USER_TIP_WEI = 1_000_000_000n;
+/** Priority fee every random user offers, in wei (and the lab's searchers' default). */
+export const USER_TIP_WEI = 1_000_000_000n;
 
 /** The trades of every slot, in arrival order: the scripted victims and the random users, drawn once from the seed. */
 export function planTrades(scenario: Scenario): PlannedTrade[] {

@@ -31,7 +31,7 @@ import { blockNumbers, type BlockRange, type Holder, type LedgerToken, ledgerEnt
 import { arbitragePlacement, backrunPlacement, type PolicyView, sandwichPlacement } from "./placement.ts";
 import { COINBASE_LABEL, holdings, sequencerRevenue } from "./accounting.ts";
 import { arbitrageOutcomes, succeededSandwiches } from "./outcomes.ts";
-import { type PlannedTrade, planTrades } from "./plan.ts";
+import { type PlannedTrade, planTrades, USER_TIP_WEI } from "./plan.ts";
 import type { Scenario, ScenarioConfiguration, ScenarioPolicy, ScenarioSearcher } from "./schema.ts";
 
 export { censoredBy, censorship, percentile } from "./faults.ts";
@@ -718,29 +718,31 @@ class PolicyRun {
     for (const searcher of this.#searchers) {
       if (searcher.entry.strategy !== "arbitrage" || this.#kind === "batch-auction") continue;
       const [a, b] = searcher.entry.pools!;
-      const legs = await this.#arbitrageLegs(searcher, a, b, reserves, slot, undefined, searcher.entry.legFailureProbability);
-      if (legs === undefined) continue;
-      const placement = arbitragePlacement(this.#policyView(searcher, sequencerSlot), searcher.entry, slotStart, 1_000_000_000n);
+      const placement = arbitragePlacement(this.#policyView(searcher, sequencerSlot), searcher.entry, slotStart, USER_TIP_WEI);
+      const planned = await this.#arbitrageLegs(searcher, a, b, reserves, { slot, trade: undefined, failureProbability: searcher.entry.legFailureProbability, tip: placement.tip });
+      if (planned === undefined) continue;
+      const { legs } = planned;
       if (this.#kind === "sealed-bid" && searcher.entry.atomic) {
         // The top of the slot is for sale: the arbitrage bids for it rather than racing for it.
-        const found = arbitrageBetween(reserves[a]!, reserves[b]!)!;
-        await this.#bid(searcher, sequencerSlot, found.profit, legs, undefined, placement.receivedAt);
+        await this.#bid(searcher, sequencerSlot, planned.found.profit, legs, undefined, placement.receivedAt);
         for (const leg of legs) this.#sent.push(this.#record(leg.signed, placement.receivedAt, leg.what, true));
       } else if (searcher.entry.atomic) await this.#submitBundle(legs, placement.receivedAt);
       else for (const leg of legs) await this.#submit(leg.signed, placement.receivedAt, leg.what);
     }
   }
 
-  /** The two signed legs of the optimal arbitrage between pools `a` and `b` on `reserves`, or `undefined` when no trade pays. */
+  /**
+   * The optimal arbitrage between pools `a` and `b` on `reserves` (traced as
+   * planned), where it buys and sells, and its two legs signed with `tip`;
+   * `undefined` when no trade pays. `trade`: the victim's trade a back-run follows.
+   */
   async #arbitrageLegs(
     searcher: Searcher,
     a: number,
     b: number,
     reserves: readonly { reserveIn: bigint; reserveOut: bigint }[],
-    slot: number,
-    trade: number | undefined,
-    failureProbability: number,
-  ): Promise<Leg[] | undefined> {
+    { slot, trade, failureProbability, tip }: { slot: number; trade: number | undefined; failureProbability: number; tip: bigint },
+  ): Promise<{ legs: Leg[]; found: NonNullable<ReturnType<typeof arbitrageBetween>>; cheap: number; dear: number } | undefined> {
     const found = arbitrageBetween(reserves[a]!, reserves[b]!);
     if (found === undefined) return undefined;
     const [cheap, dear] = found.buyOnFirst ? [a, b] : [b, a];
@@ -758,7 +760,6 @@ class PolicyRun {
       amountMid: formatTokens(found.amountMid),
       amountOut: formatTokens(found.amountOut),
     });
-    const tip = searcher.entry.gasPriceWei ?? 1_000_000_000n;
     const action: TraceAction = trade === undefined ? "arbitrage-leg" : "backrun-leg";
     const role: TraceRole = searcher.entry.as;
     const fails = () => failureProbability > 0 && this.#random.next() < failureProbability;
@@ -773,10 +774,11 @@ class PolicyRun {
       tip,
     });
     const common = { role, action, searcher: searcher.index, arbitrage, slot, ...(trade === undefined ? {} : { trade }) };
-    return [
+    const legs: Leg[] = [
       { signed: buyLeg, what: { ...common, pool: cheap, tokenIn: "IN", amountIn: found.amountIn } },
       { signed: sellLeg, what: { ...common, pool: dear, tokenIn: "OUT", amountIn: found.amountMid } },
     ];
+    return { legs, found, cheap, dear };
   }
 
   /**
@@ -839,10 +841,9 @@ class PolicyRun {
     if (trade.pool !== a && trade.pool !== b) return;
     const placement = backrunPlacement(view, searcher.entry, victim.sent.receivedAt, trade.tipWei);
     if (placement === undefined) return;
-    const legs = await this.#arbitrageLegs(searcher, a, b, reserves, slot, victim.index, 0);
-    if (legs === undefined) return;
-    const found = arbitrageBetween(reserves[a]!, reserves[b]!)!;
-    const [cheap, dear] = found.buyOnFirst ? [a, b] : [b, a];
+    const planned = await this.#arbitrageLegs(searcher, a, b, reserves, { slot, trade: victim.index, failureProbability: 0, tip: placement.tip });
+    if (planned === undefined) return;
+    const { legs, found, cheap, dear } = planned;
     Object.assign(reserves[cheap]!, afterSwap(reserves[cheap]!, found.amountIn));
     const sold = reserves[dear]!;
     Object.assign(sold, { reserveOut: sold.reserveOut + found.amountMid, reserveIn: sold.reserveIn - getAmountOut(found.amountMid, sold.reserveOut, sold.reserveIn) });
